@@ -1,0 +1,39 @@
+"""Check, before translating anything, that every node (subgraphs too) has a translation."""
+from __future__ import annotations
+
+from collections import Counter
+
+import onnx
+
+from converter.errors import UnsupportedOpsError
+from converter.tf_ops.registry import OpRegistry
+
+
+def iter_nodes(graph: onnx.GraphProto):
+    """Every node of the graph and of its subgraphs (If branches, Loop/Scan bodies), depth first."""
+    for node in graph.node:
+        yield node
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                yield from iter_nodes(attribute.g)
+            elif attribute.type == onnx.AttributeProto.GRAPHS:
+                for subgraph in attribute.graphs:
+                    yield from iter_nodes(subgraph)
+
+
+def model_opsets(model: onnx.ModelProto) -> dict[str, int]:
+    return {("" if o.domain == "ai.onnx" else o.domain): o.version for o in model.opset_import}
+
+
+def preflight(model: onnx.ModelProto, registry: OpRegistry) -> None:
+    """Raise one UnsupportedOpsError listing every (domain, op, opset) that lacks a handler."""
+    opsets = model_opsets(model)
+    missing: Counter = Counter()
+    for node in iter_nodes(model.graph):
+        opset = opsets.get(node.domain, 0)
+        if registry.lookup(node.op_type, opset, node.domain) is None:
+            missing[(node.domain, node.op_type, opset)] += 1
+    if missing:
+        families = sorted(registry.op_types())
+        raise UnsupportedOpsError(missing, f"{len(families)} ops are supported (see docs/op_support.md); "
+                                           "re-export with another opset or replace the layer")
