@@ -85,6 +85,8 @@ def _to_tf(value):
 
 
 def _to_numpy(value):
+    if hasattr(value, "eager_elements"):                  # a run-time-length sequence (tf_ops/sequence.py)
+        value = value.eager_elements()
     if isinstance(value, (list, tuple)):
         return [_to_numpy(v) for v in value]
     if value is None:

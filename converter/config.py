@@ -82,6 +82,9 @@ class ConversionConfig:
     optimize_layout: bool = True             # run the NHWC layout pass
     warmup_batch_sizes: tuple[int, ...] = (1, 8)
     batching: bool = False
+    version_policy: str = "latest:1"         # TF Serving version policy: latest:N | all | specific:1,2
+    version_labels: tuple[tuple[str, int], ...] = ()   # e.g. (("stable", 1), ("canary", 2))
+    serving_version: str | None = None       # warn about ops newer than this TF Serving version
     diagnose: bool = False
     work_dir: Path | None = None             # where intermediate files go; default: a temp folder
 

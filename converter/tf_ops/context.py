@@ -10,10 +10,13 @@ from converter.tf_ops.registry import OpRegistry
 
 
 class TranslationContext:
-    def __init__(self, opsets: dict[str, int], registry: OpRegistry, parent: "TranslationContext | None" = None):
+    def __init__(self, opsets: dict[str, int], registry: OpRegistry, parent: "TranslationContext | None" = None,
+                 functions: dict | None = None):
         self.opsets = opsets
         self.registry = registry
         self.parent = parent
+        # the model's local functions by (domain, name), for function_expansion; subgraphs share them
+        self.functions = functions if functions is not None else (parent.functions if parent else {})
         self._values: dict[str, Any] = {}
 
     def opset(self, domain: str = "") -> int:

@@ -29,6 +29,7 @@ class OnnxModule(tf.Module):
         self._registry = registry
         self._graph = model.graph
         self._opsets = model_opsets(model)
+        self._functions = {(f.domain, f.name): f for f in model.functions}
         self.weights: list[tf.Variable] = []     # tracked by tf.Module, saved under variables/
         self._weight_index: dict[str, int] = {}
         self._small_constants: dict = {}
@@ -54,7 +55,7 @@ class OnnxModule(tf.Module):
         return {name: ctx.lookup(name) for name in (*self.output_names, *extra_outputs)}
 
     def translate(self, feeds: dict) -> TranslationContext:
-        ctx = TranslationContext(self._opsets, self._registry)
+        ctx = TranslationContext(self._opsets, self._registry, functions=self._functions)
         for name, index in self._weight_index.items():
             ctx.bind(name, self.weights[index])
         for name, array in self._small_constants.items():

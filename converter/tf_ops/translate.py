@@ -28,8 +28,15 @@ def translate_graph(ctx: TranslationContext, graph: onnx.GraphProto) -> None:
 def translate_node(ctx: TranslationContext, proto: onnx.NodeProto) -> list:
     opset = ctx.opset(proto.domain)
     registration = ctx.registry.lookup(proto.op_type, opset, proto.domain)
-    if registration is None:
-        raise UnsupportedOpsError({(proto.domain, proto.op_type, opset): 1})
+    if registration is None:  # no handler: the op (or a local function) may be defined by a body
+        from converter.tf_ops.function_expansion import expand_node
+        outputs = expand_node(ctx, proto, opset)
+        if outputs is None:
+            raise UnsupportedOpsError({(proto.domain, proto.op_type, opset): 1})
+        for name, value in zip(proto.output, outputs):
+            if name:
+                ctx.bind(name, value)
+        return outputs
     node = OnnxNode(proto, opset, [ctx.lookup(name) if name else None for name in proto.input],
                     read_attributes(proto, opset))
     try:

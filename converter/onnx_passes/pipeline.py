@@ -1,0 +1,73 @@
+"""The ordered list of graph rewrites between export and translation, with an op-count diff per pass."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+import onnx
+import onnx_ir as ir
+from onnx_ir.passes.common import RemoveUnusedNodesPass
+
+from converter.config import ConversionConfig
+from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PassRecord:
+    name: str
+    modified: bool
+    op_count_diff: dict[str, int]      # op type -> change in node count (only non-zero entries)
+
+    def summary(self) -> str:
+        if not self.op_count_diff:
+            return f"{self.name}: {'no op count change' if self.modified else 'nothing to do'}"
+        return f"{self.name}: " + ", ".join(f"{op} {d:+d}" for op, d in sorted(self.op_count_diff.items()))
+
+
+def canonical_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
+    """Passes whose result is still plain ONNX: ONNX Runtime runs it as the verification reference."""
+    return [
+        # Every graph input/output gets a symbolic batch; Reshape targets pinned to the example batch are freed.
+        MakeBatchDynamicPass(extra_axes=config.dynamic_axes),
+        # Constants orphaned by the rewrites above.
+        RemoveUnusedNodesPass(),
+    ]
+
+
+def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
+    """Passes that shape the graph for TensorFlow (may introduce converter.nhwc ops)."""
+    passes: list[ir.passes.PassBase] = []
+    return passes
+
+
+def run_passes(model: onnx.ModelProto, config: ConversionConfig
+               ) -> tuple[onnx.ModelProto, onnx.ModelProto, list[PassRecord]]:
+    """Returns (reference model: canonical ONNX, model to translate, what each pass changed)."""
+    reference, records = apply_passes(model, canonical_passes(config))
+    if config.backend != "native":       # other backends do not know our custom-domain ops
+        return reference, reference, records
+    translated, more_records = apply_passes(reference, translation_passes(config))
+    return reference, translated, records + more_records
+
+
+def apply_passes(model: onnx.ModelProto, passes: list[ir.passes.PassBase]) -> tuple[onnx.ModelProto, list[PassRecord]]:
+    """Apply `passes` in order; return the rewritten model and what each pass changed."""
+    ir_model = ir.serde.deserialize_model(model)
+    records = []
+    for graph_pass in passes:
+        before = op_histogram(ir_model)
+        result = graph_pass(ir_model)
+        ir_model = result.model
+        diff = {op: n for op, n in (op_histogram(ir_model) - before).items()}
+        diff.update({op: -n for op, n in (before - op_histogram(ir_model)).items()})
+        record = PassRecord(type(graph_pass).__name__, result.modified, diff)
+        logger.info("%s", record.summary())
+        records.append(record)
+    return ir.serde.serialize_model(ir_model), records
+
+
+def op_histogram(model: ir.Model) -> Counter:
+    return Counter(node.op_type for node in ir.traversal.RecursiveGraphIterator(model.graph))

@@ -1,0 +1,52 @@
+"""Write the SavedModel: one tf.function per signature name, returning a dict keyed by output key."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import onnx
+import tensorflow as tf
+
+from converter.savedmodel.signature import SignatureSpec, signature_spec_from_onnx
+
+logger = logging.getLogger(__name__)
+
+SERVE_TAG = "serve"
+
+
+class ServingModule(tf.Module):
+    """Tracks the translated model (and so its variables) and exposes `serve`."""
+
+    def __init__(self, model, spec: SignatureSpec):
+        super().__init__(name="serving")
+        self.model = model
+        self._spec = spec
+        input_signature = [tf.TensorSpec([d for d in t.shape] if t.shape else None, tf.as_dtype(t.dtype), name=t.key)
+                           for t in spec.inputs]
+        self.serve = tf.function(self._serve, input_signature=input_signature, autograph=False)
+
+    def _serve(self, *tensors):
+        feeds = {t.onnx_name: tensor for t, tensor in zip(self._spec.inputs, tensors)}
+        outputs = self.model.run(feeds)
+        return {t.key: tf.identity(outputs[t.onnx_name], name=_op_name(t.key)) for t in self._spec.outputs}
+
+
+def export_saved_model(model, onnx_model: onnx.ModelProto, path: str | Path,
+                       signature_names: tuple[str, ...] = ("serving_default",),
+                       spec: SignatureSpec | None = None) -> SignatureSpec:
+    """Save `model` at `path` with the given signature names (all the same function). Returns the spec."""
+    spec = spec or signature_spec_from_onnx(onnx_model)
+    for t in spec.inputs:
+        if t.shape and t.shape[0] is not None:
+            logger.warning("input %s has a fixed batch dimension %s in the ONNX graph", t.onnx_name, t.shape[0])
+    module = ServingModule(model, spec)
+    concrete = module.serve.get_concrete_function()
+    names = tuple(dict.fromkeys(signature_names))
+    tf.saved_model.save(module, str(path), signatures={name: concrete for name in names},
+                        options=tf.saved_model.SaveOptions(experimental_skip_saver=False))
+    return spec
+
+
+def _op_name(key: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "_.-" else "_" for c in key)
+    return cleaned if cleaned[:1].isalnum() else f"out_{cleaned}"

@@ -1,0 +1,185 @@
+"""Serving load check: load a version folder the way tensorflow_model_server does, run it, compare.
+
+The work happens in a fresh subprocess (converter/serving/load_child.py) that uses only TF's C API,
+so nothing registered by this process's Python (py_function, load_op_library) can hide a problem.
+Parity misses are reported, not raised: the caller decides. Load failures raise ConverterError
+subclasses with one-line messages.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from converter.errors import BadInputError, ConverterError, UnsupportedModelError
+
+log = logging.getLogger(__name__)
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """One signature output compared with its expected value. max_rel = max |a-b| / max(|b|, atol)."""
+
+    key: str
+    shape: tuple[int, ...]
+    dtype: str
+    max_abs: float | None = None
+    max_rel: float | None = None
+    ok: bool | None = None        # None: nothing to compare against
+    problem: str | None = None
+
+
+@dataclass
+class SignatureResult:
+    name: str
+    outputs: dict[str, OutputCheck] = field(default_factory=dict)
+    seconds: float | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(o.ok is not False for o in self.outputs.values())
+
+
+@dataclass
+class ServingCheckReport:
+    ok: bool
+    version_dir: Path
+    signatures: dict[str, SignatureResult]
+    ops: dict[str, int]                 # op type -> count, graph plus function library
+    problems: list[str]
+    warnings: list[str]
+    signature_specs: dict[str, dict] = field(default_factory=dict)
+    load_seconds: float | None = None
+    tensorflow_version: str = ""
+
+    @property
+    def ops_ok(self) -> bool:
+        return not any(p.startswith(("Python callback ops", "ops not in", "custom op")) for p in self.problems)
+
+    def summary(self) -> str:
+        lines = [f"serving load check {'OK' if self.ok else 'FAILED'}: {self.version_dir} "
+                 f"({sum(self.ops.values())} nodes, {len(self.ops)} op types, load {self.load_seconds or 0:.2f}s)"]
+        for result in self.signatures.values():
+            for out in result.outputs.values():
+                diff = f"max_abs={out.max_abs:.3g} max_rel={out.max_rel:.3g}" if out.max_abs is not None else "not compared"
+                lines.append(f"  {result.name}/{out.key} {list(out.shape)} {out.dtype}: {diff}"
+                             + ("" if out.ok is not False else "  FAIL"))
+            if result.error:
+                lines.append(f"  {result.name}: ERROR {result.error}")
+        lines += [f"  problem: {p}" for p in self.problems] + [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, atol: float, rtol: float) -> OutputCheck:
+    shape, dtype = tuple(int(d) for d in actual.shape), str(actual.dtype)
+    if expected is None:
+        return OutputCheck(key, shape, dtype)
+    expected = np.asarray(expected)
+    if expected.shape != actual.shape:
+        return OutputCheck(key, shape, dtype, ok=False, problem=f"shape {list(shape)}, expected {list(expected.shape)}")
+    a, b = actual.astype(np.float64), expected.astype(np.float64)
+    if a.size == 0:
+        return OutputCheck(key, shape, dtype, 0.0, 0.0, True)
+    if np.isnan(a).any() or np.isnan(b).any():
+        nan_match = bool(np.array_equal(np.isnan(a), np.isnan(b)))
+        a, b = np.nan_to_num(a, nan=0.0), np.nan_to_num(b, nan=0.0)
+    else:
+        nan_match = True
+    diff = np.abs(a - b)
+    max_abs = float(diff.max())
+    max_rel = float((diff / np.maximum(np.abs(b), atol if atol > 0 else 1e-12)).max())
+    ok = nan_match and bool(np.all(diff <= atol + rtol * np.abs(b)))
+    problem = None if ok else f"max_abs={max_abs:.3g} max_rel={max_rel:.3g} beyond atol={atol} rtol={rtol}"
+    return OutputCheck(key, shape, dtype, max_abs, max_rel, ok, problem)
+
+
+def _spawn_child(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],
+                 serving_version: str | None, timeout: float) -> tuple[dict, dict[str, np.ndarray]]:
+    with tempfile.TemporaryDirectory(prefix="serving-check-") as tmp:
+        workdir = Path(tmp)
+        np.savez(workdir / "feeds.npz", **{f"{i}/{k}": np.asarray(v) for i, fs in enumerate(feed_sets)
+                                           for k, v in fs.items()})
+        request = {"version_dir": str(Path(version_dir).resolve()), "runs": runs,
+                   "serving_version": serving_version, "threads": 2}
+        (workdir / "request.json").write_text(json.dumps(request))
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+               "PYTHONPATH": os.pathsep.join([str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+        try:
+            proc = subprocess.run([sys.executable, "-m", "converter.serving.load_child", str(workdir / "request.json")],
+                                  cwd=_REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as err:
+            raise ConverterError(f"serving load check of {version_dir} timed out after {timeout:.0f}s") from err
+        result_path = workdir / "result.json"
+        if not result_path.exists():
+            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            raise ConverterError(f"serving load check of {version_dir}: child exited {proc.returncode} "
+                                 f"without a result ({tail[0]})")
+        result = json.loads(result_path.read_text())
+        outputs_path = workdir / "outputs.npz"
+        outputs = dict(np.load(outputs_path)) if outputs_path.exists() else {}
+    if "crash" in result:
+        raise ConverterError(f"serving load check of {version_dir} crashed: {result['crash'].strip().splitlines()[-1]}")
+    return result, outputs
+
+
+def _raise_load_failure(version_dir: Path, result: dict) -> None:
+    if result.get("bad_input"):
+        raise BadInputError(result["bad_input"])
+    if result.get("load_error"):
+        if result["problems"]:
+            raise UnsupportedModelError(f"TF Serving would fail to load {version_dir}: {'; '.join(result['problems'])}")
+        raise ConverterError(f"TF Serving would fail to load {version_dir}: {result['load_error']}")
+
+
+def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],
+                   expected_sets: list[dict[str, np.ndarray] | None], atol: float = 1e-4, rtol: float = 1e-3,
+                   serving_version: str | None = None, timeout: float = 900.0) -> ServingCheckReport:
+    """General form: several feed sets (e.g. the warmup requests), each run through some signatures."""
+    version_dir = Path(version_dir)
+    if not version_dir.is_dir():
+        raise BadInputError(f"{version_dir} is not a folder; pass a version folder such as serving_models/NAME/1")
+    result, outputs = _spawn_child(version_dir, feed_sets, runs, serving_version, timeout)
+    _raise_load_failure(version_dir, result)
+    problems, signatures = list(result["problems"]), {}
+    for entry in result["runs"]:
+        label = entry["signature"] if len(runs) == 1 else f"{entry['signature']}#{entry['run']}"
+        sig = signatures[label] = SignatureResult(label, seconds=entry.get("seconds"), error=entry["error"])
+        if entry["error"]:
+            problems.append(f"signature {label}: {entry['error']}")
+            continue
+        expected = expected_sets[entry["run"]] or {}
+        prefix = f"{entry['run']}/{entry['signature']}/"
+        for name in sorted(n for n in outputs if n.startswith(prefix)):
+            key = name[len(prefix):]
+            sig.outputs[key] = check = compare_output(key, outputs[name], expected.get(key), atol, rtol)
+            if check.ok is False:
+                problems.append(f"signature {label} output {key}: {check.problem}")
+    return ServingCheckReport(ok=not problems, version_dir=version_dir, signatures=signatures, ops=result["ops"],
+                              problems=problems, warnings=list(result["warnings"]),
+                              signature_specs=result["signatures"], load_seconds=result.get("load_seconds"),
+                              tensorflow_version=result.get("tensorflow_version", ""))
+
+
+def check_serving_load(version_dir: Path, feeds: dict[str, np.ndarray], expected: dict[str, np.ndarray] | None,
+                       signature_names: list[str] | None = None, atol: float = 1e-4, rtol: float = 1e-3,
+                       serving_version: str | None = None) -> ServingCheckReport:
+    """Load version_dir in a fresh process with TF's C API, run each signature on feeds, compare to expected.
+
+    feeds and expected are keyed by signature input/output keys; signature_names=None runs every
+    signature. report.ok is False on op problems, run errors or parity misses (nothing is raised
+    for those); a folder TF Serving could not load raises a ConverterError subclass.
+    """
+    report = run_load_check(version_dir, [feeds], [{"feed_set": 0, "signatures": signature_names}], [expected],
+                            atol, rtol, serving_version)
+    for warning in report.warnings:
+        log.warning("%s: %s", version_dir, warning)
+    return report

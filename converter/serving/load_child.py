@@ -1,0 +1,106 @@
+"""Child process of the serving load check: `python -m converter.serving.load_child REQUEST.json`.
+
+Runs in a fresh interpreter that never imports TensorFlow's Python layer: checks the ops against
+TF's C++ op registry, loads the version folder with TF_LoadSessionFromSavedModel (tags "serve"),
+runs the requested signatures by the tensor names in the returned MetaGraphDef, and writes
+result.json + outputs.npz next to the request. The parent compares numbers; this file only runs.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from converter.serving import capi, op_check
+
+INIT_OP_SIGNATURE = "__saved_model_init_op"
+
+
+def _serve_meta_graph(version_dir: Path):
+    """The MetaGraphDef tagged exactly {"serve"}, read from saved_model.pb before loading."""
+    protos = capi.import_tf_protos()
+    saved_model = protos.saved_model.SavedModel.FromString((version_dir / "saved_model.pb").read_bytes())
+    for meta_graph in saved_model.meta_graphs:
+        if set(meta_graph.meta_info_def.tags) == {"serve"}:
+            return meta_graph
+    tags = [sorted(m.meta_info_def.tags) for m in saved_model.meta_graphs]
+    raise LookupError(f"no MetaGraph tagged ['serve'] (found {tags}); TF Serving loads only tags 'serve'")
+
+
+def _describe_signature(signature) -> dict:
+    def spec(info):
+        dims = [d.size for d in info.tensor_shape.dim] if not info.tensor_shape.unknown_rank else None
+        return {"name": info.name, "dtype": info.dtype, "shape": dims}
+    return {"inputs": {k: spec(v) for k, v in signature.inputs.items()},
+            "outputs": {k: spec(v) for k, v in signature.outputs.items()},
+            "method_name": signature.method_name}
+
+
+def _run_one(session, signature, feeds: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
+    missing = sorted(set(signature.inputs) - set(feeds))
+    if missing:
+        raise KeyError(f"no feed for input(s) {', '.join(missing)}")
+    keys = sorted(signature.outputs)
+    start = time.perf_counter()
+    values = session.run({signature.inputs[k].name: feeds[k] for k in signature.inputs},
+                         [signature.outputs[k].name for k in keys])
+    return dict(zip(keys, values)), time.perf_counter() - start
+
+
+def run_request(request: dict, workdir: Path) -> dict:
+    version_dir = Path(request["version_dir"])
+    result = {"ops": {}, "problems": [], "warnings": [], "signatures": {}, "runs": [], "load_error": None}
+    try:
+        meta_graph = _serve_meta_graph(version_dir)
+    except (OSError, LookupError, ValueError) as err:
+        result["bad_input"] = f"{version_dir}: {err}"
+        return result
+    result["tensorflow_version"] = meta_graph.meta_info_def.tensorflow_version
+    result["ops"], result["problems"], result["warnings"] = op_check.check_ops(
+        meta_graph, capi.registered_op_names(), request.get("serving_version"))
+    start = time.perf_counter()
+    try:
+        session = capi.SavedModelSession(version_dir, intra_op_threads=request.get("threads", 0))
+    except Exception as err:  # the load failure is the finding; report it as one line
+        result["load_error"] = str(err)
+        return result
+    result["load_seconds"] = time.perf_counter() - start
+    feed_archive = np.load(workdir / "feeds.npz")
+    outputs = {}
+    with session:
+        signatures = {k: v for k, v in session.meta_graph.signature_def.items() if k != INIT_OP_SIGNATURE}
+        result["signatures"] = {k: _describe_signature(v) for k, v in signatures.items()}
+        for index, run in enumerate(request["runs"]):
+            feeds = {name.split("/", 1)[1]: feed_archive[name] for name in feed_archive.files
+                     if name.split("/", 1)[0] == str(run["feed_set"])}
+            for name in run["signatures"] or sorted(signatures):
+                entry = {"run": index, "signature": name, "error": None}
+                if name not in signatures:
+                    entry["error"] = f"signature {name!r} not in the loaded MetaGraph (has {sorted(signatures)})"
+                else:
+                    try:
+                        values, entry["seconds"] = _run_one(session, signatures[name], feeds)
+                        outputs.update({f"{index}/{name}/{k}": v for k, v in values.items()})
+                    except Exception as err:  # one line per failed run, the parent decides
+                        entry["error"] = str(err).replace("\n", " ")
+                result["runs"].append(entry)
+    np.savez(workdir / "outputs.npz", **outputs)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    request_path = Path(argv[1])
+    try:
+        result = run_request(json.loads(request_path.read_text()), request_path.parent)
+    except Exception:
+        result = {"crash": traceback.format_exc()}
+    (request_path.parent / "result.json").write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,86 @@
+"""Helpers shared by Loop and Scan: loop-variable shapes and scan-output accumulation.
+
+A tf.while_loop requires each loop variable to keep a compatible static shape. ONNX loops may grow
+tensors (concatenation per iteration), so the body is first traced once to learn the shape each
+variable has after an iteration, and the loop runs with the most specific shape compatible with both
+(e.g. [None, 4] when only the first dimension changes).
+"""
+from __future__ import annotations
+
+import onnx
+import tensorflow as tf
+
+from converter.errors import OpTranslationError
+from converter.tf_ops import sequence
+from converter.tf_ops.dtypes import tf_dtype
+
+
+def element_type_of(type_proto: onnx.TypeProto) -> tf.DType | None:
+    """The TF element type of an ONNX tensor / sequence / optional type, None when not declared."""
+    kind = type_proto.WhichOneof("value")
+    if kind == "tensor_type":
+        return tf_dtype(type_proto.tensor_type.elem_type) if type_proto.tensor_type.elem_type else None
+    if kind == "sequence_type":
+        return element_type_of(type_proto.sequence_type.elem_type)
+    if kind == "optional_type":
+        return element_type_of(type_proto.optional_type.elem_type)
+    return None
+
+
+def loop_ready(value, type_proto: onnx.TypeProto, what: str):
+    """A loop variable TF can carry: sequences become DynamicSequence (their length may change)."""
+    if value is None:
+        raise OpTranslationError(f"{what}: an empty optional cannot be carried through a loop")
+    if sequence.is_sequence(value):
+        return sequence.to_dynamic(value, element_type_of(type_proto))
+    return tf.convert_to_tensor(value)
+
+
+def relaxed_shape(before, after) -> tf.TensorShape:
+    """The most specific shape compatible with both: dims that differ become None."""
+    before, after = tf.TensorShape(before), tf.TensorShape(after)
+    if before.rank is None or after.rank is None or before.rank != after.rank:
+        return tf.TensorShape(None)
+    return tf.TensorShape([b if b == a else None for b, a in zip(before.as_list(), after.as_list())])
+
+
+def invariants(initial: list, after_one_step: list) -> list:
+    """Shape invariants for tf.while_loop: TensorShape for tensors, the value's own spec otherwise."""
+    result = []
+    for before, after in zip(initial, after_one_step):
+        if isinstance(before, tf.Tensor):
+            result.append(relaxed_shape(before.shape, tf.convert_to_tensor(after).shape))
+        else:
+            result.append(tf.type_spec_from_value(before))
+    return result
+
+
+def match_loop_types(initial: list, outputs: list, what: str) -> list:
+    """Body outputs converted to the loop variables' kinds and dtypes (tf.while_loop requires it)."""
+    matched = []
+    for before, after in zip(initial, outputs):
+        if isinstance(before, sequence.DynamicSequence):
+            matched.append(sequence.to_dynamic(after, before.flat.dtype))
+        elif after is None or sequence.is_sequence(after):
+            raise OpTranslationError(f"{what}: a loop variable changes kind (tensor to sequence/optional)")
+        else:
+            after = tf.convert_to_tensor(after)
+            if after.dtype != before.dtype:
+                raise OpTranslationError(f"{what}: loop variable dtype changes from {before.dtype.name} "
+                                         f"to {after.dtype.name}")
+            matched.append(after)
+    return matched
+
+
+def new_accumulators(example_outputs: list) -> list:
+    """One TensorArray per scan output, typed (and shaped) after a trial iteration's outputs."""
+    arrays = []
+    for value in example_outputs:
+        value = tf.convert_to_tensor(value)
+        shape = tf.TensorShape(None if value.shape.rank is None else [None] * value.shape.rank)
+        arrays.append(tf.TensorArray(value.dtype, size=0, dynamic_size=True, element_shape=shape))
+    return arrays
+
+
+def write_all(arrays: list, index, values: list) -> list:
+    return [array.write(tf.cast(index, tf.int32), value) for array, value in zip(arrays, values)]

@@ -1,0 +1,27 @@
+"""Axis handling shared by Softmax, LogSoftmax and Hardmax."""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from converter.tf_ops._util import normalize_axis
+
+
+def along_axis(fn, x, axis: int):
+    """Apply `fn` (which works on the last axis) along `axis` (opset >= 13 semantics)."""
+    rank = x.shape.rank
+    axis = normalize_axis(axis, rank)
+    if axis == rank - 1:
+        return fn(x, axis=-1)
+    perm = list(range(rank))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    return tf.transpose(fn(tf.transpose(x, perm), axis=-1), perm)
+
+
+def coerced_2d(fn, x, axis: int):
+    """Opset < 13: flatten to [prod(shape[:axis]), prod(shape[axis:])], apply on rows, restore."""
+    rank = x.shape.rank
+    axis = normalize_axis(axis, rank)
+    shape = tf.shape(x)
+    rows = tf.reduce_prod(shape[:axis])
+    flat = tf.reshape(x, tf.stack([rows, -1]))
+    return tf.reshape(fn(flat, axis=-1), shape)

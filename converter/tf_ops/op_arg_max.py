@@ -1,0 +1,10 @@
+"""ArgMax: index of the max along an axis (int64); select_last_index since opset 12."""
+import tensorflow as tf
+
+from converter.tf_ops._argminmax import arg_extreme
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("ArgMax", since=1)
+def arg_max_1(ctx, node):
+    return arg_extreme(node, tf.math.argmax)

@@ -1,0 +1,10 @@
+"""ArgMin: index of the min along an axis (int64); select_last_index since opset 12."""
+import tensorflow as tf
+
+from converter.tf_ops._argminmax import arg_extreme
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("ArgMin", since=1)
+def arg_min_1(ctx, node):
+    return arg_extreme(node, tf.math.argmin)

@@ -1,0 +1,9 @@
+"""Equal: broadcasting comparison; strings too (since 19). Later versions (11, 13, 19) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Equal", since=7)
+def equal_7(ctx, node):
+    return [tf.math.equal(node.inputs[0], node.inputs[1])]

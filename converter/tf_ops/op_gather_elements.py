@@ -1,0 +1,13 @@
+"""GatherElements: out[i][j][k] = data[index[i][j][k]][j][k] (for axis 0), negative indices allowed."""
+import tensorflow as tf
+
+from converter.tf_ops._elements import element_coordinates
+from converter.tf_ops._util import normalize_axis
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("GatherElements", since=11)
+def gather_elements_11(ctx, node):
+    data, indices = node.inputs[0], node.inputs[1]
+    axis = normalize_axis(node.attr("axis", 0), data.shape.rank)
+    return [tf.gather_nd(data, element_coordinates(data, indices, axis))]

@@ -1,0 +1,9 @@
+"""IsNaN. Later versions (13, 20) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("IsNaN", since=9)
+def is_nan_9(ctx, node):
+    return [tf.math.is_nan(node.inputs[0])]

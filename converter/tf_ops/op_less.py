@@ -1,0 +1,9 @@
+"""Less: broadcasting comparison. Later versions (9, 13) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Less", since=7)
+def less_7(ctx, node):
+    return [tf.math.less(node.inputs[0], node.inputs[1])]

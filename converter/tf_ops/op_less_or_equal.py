@@ -1,0 +1,9 @@
+"""LessOrEqual: broadcasting comparison. Later versions (16) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("LessOrEqual", since=12)
+def less_or_equal_12(ctx, node):
+    return [tf.math.less_equal(node.inputs[0], node.inputs[1])]

@@ -1,0 +1,8 @@
+"""MatMul: numpy matmul semantics (1-D operands, broadcast batch dimensions)."""
+from converter.tf_ops._matmul import numpy_matmul
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("MatMul", since=1)
+def mat_mul_1(ctx, node):
+    return [numpy_matmul(node.inputs[0], node.inputs[1])]

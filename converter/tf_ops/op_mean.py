@@ -1,0 +1,12 @@
+"""Mean: variadic with numpy-style broadcasting (since 8). Version 13 only adds types."""
+import tensorflow as tf
+
+from converter.tf_ops._elementwise import variadic
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Mean", since=8)
+def mean_8(ctx, node):
+    tensors = [t for t in node.inputs if t is not None]
+    total = variadic(tf.math.add, tensors)
+    return [total / tf.constant(len(tensors), total.dtype)]

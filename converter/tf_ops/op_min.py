@@ -1,0 +1,10 @@
+"""Min: variadic with numpy-style broadcasting (since 8). Versions 12 and 13 only add types."""
+import tensorflow as tf
+
+from converter.tf_ops._elementwise import variadic
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Min", since=8)
+def min_8(ctx, node):
+    return [variadic(tf.math.minimum, [t for t in node.inputs if t is not None])]

@@ -1,0 +1,9 @@
+"""Neg (ONNX allows signed types only). Later versions (13) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Neg", since=6)
+def neg_6(ctx, node):
+    return [tf.math.negative(node.inputs[0])]

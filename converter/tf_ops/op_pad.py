@@ -1,0 +1,70 @@
+"""Pad: pads/value attributes (< 11), inputs (>= 11), axes input (>= 18), wrap mode (>= 19).
+
+Negative pads crop. Constant mode uses tf.pad then a crop; reflect/edge/wrap gather along each padded axis
+with computed source indices (tf.pad has no edge or wrap mode, and this also handles negative pads).
+"""
+import numpy as np
+import tensorflow as tf
+
+from converter.errors import OpTranslationError
+from converter.tf_ops._util import normalize_axis
+from converter.tf_ops.registry import tf_op
+
+
+def _pad(node, data, pads, value, axes, mode):
+    rank = data.shape.rank
+    pads = tf.cast(tf.reshape(pads, [2, -1]), tf.int64)   # [[begin...], [end...]] for the listed axes
+    axes = list(range(rank)) if axes is None else [normalize_axis(a, rank) for a in axes]
+    if mode == "constant":
+        return _pad_constant(data, pads, axes, value)
+    if mode not in ("reflect", "edge", "wrap"):
+        raise OpTranslationError(f"{node.describe()}: pad mode {mode!r} is not constant/reflect/edge/wrap")
+    for i, axis in enumerate(axes):
+        data = tf.gather(data, _source_indices(tf.shape(data, out_type=tf.int64)[axis], pads[0, i], pads[1, i], mode),
+                         axis=axis)
+    return data
+
+
+def _pad_constant(data, pads, axes, value):
+    rank = data.shape.rank
+    index = tf.constant([[a] for a in axes], tf.int64)
+    begin = tf.scatter_nd(index, pads[0], [rank])
+    end = tf.scatter_nd(index, pads[1], [rank])
+    value = tf.zeros([], data.dtype) if value is None else tf.cast(tf.reshape(value, []), data.dtype)
+    padded = tf.pad(data, tf.stack([tf.maximum(begin, 0), tf.maximum(end, 0)], axis=1), constant_values=value)
+    static_begin, static_end = tf.get_static_value(begin), tf.get_static_value(end)
+    if static_begin is not None and static_end is not None and min(static_begin.min(initial=0), static_end.min(initial=0)) >= 0:
+        return padded
+    crop_begin = tf.maximum(-begin, 0)
+    crop_end = tf.shape(padded, out_type=tf.int64) - tf.maximum(-end, 0)
+    return tf.strided_slice(padded, crop_begin, crop_end)
+
+
+def _source_indices(size, before, after, mode):
+    """For output position j (covering [-before, size + after)), the input index it copies."""
+    positions = tf.range(-before, size + after)
+    if mode == "edge":
+        return tf.clip_by_value(positions, 0, size - 1)
+    if mode == "wrap":
+        return tf.math.floormod(positions, size)
+    period = tf.maximum(2 * (size - 1), 1)                  # reflect without repeating the edge
+    folded = tf.math.floormod(positions, period)
+    return tf.where(folded >= size, period - folded, folded)
+
+
+@tf_op("Pad", since=2)
+def pad_2(ctx, node):
+    pads = tf.constant(node.attr("pads"), tf.int64)
+    value = tf.constant(node.attr("value", 0.0))
+    return [_pad(node, node.inputs[0], pads, value, None, node.attr("mode", "constant"))]
+
+
+@tf_op("Pad", since=11)
+def pad_11(ctx, node):
+    axes = node.input(3)
+    if axes is not None:
+        static = tf.get_static_value(axes)
+        if static is None:
+            raise OpTranslationError(f"{node.describe()}: Pad axes (input 3) must be a constant")
+        axes = [int(a) for a in np.reshape(static, -1)]
+    return [_pad(node, node.inputs[0], node.inputs[1], node.input(2), axes, node.attr("mode", "constant"))]

@@ -1,0 +1,13 @@
+"""ReduceLogSumExp: axes were an attribute before opset 18 and an input since."""
+from converter.tf_ops._reduce import reduce_log_sum_exp_fn, reduce_with
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("ReduceLogSumExp", since=1)
+def reduce_log_sum_exp_1(ctx, node):
+    return reduce_with(node, reduce_log_sum_exp_fn, axes_from_input=False)
+
+
+@tf_op("ReduceLogSumExp", since=18)
+def reduce_log_sum_exp_18(ctx, node):
+    return reduce_with(node, reduce_log_sum_exp_fn, axes_from_input=True)

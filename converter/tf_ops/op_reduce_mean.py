@@ -1,0 +1,13 @@
+"""ReduceMean: axes were an attribute before opset 18 and an input since."""
+from converter.tf_ops._reduce import reduce_mean_fn, reduce_with
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("ReduceMean", since=1)
+def reduce_mean_1(ctx, node):
+    return reduce_with(node, reduce_mean_fn, axes_from_input=False)
+
+
+@tf_op("ReduceMean", since=18)
+def reduce_mean_18(ctx, node):
+    return reduce_with(node, reduce_mean_fn, axes_from_input=True)

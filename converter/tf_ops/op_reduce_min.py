@@ -1,0 +1,13 @@
+"""ReduceMin: axes were an attribute before opset 18 and an input since."""
+from converter.tf_ops._reduce import reduce_min_fn, reduce_with
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("ReduceMin", since=1)
+def reduce_min_1(ctx, node):
+    return reduce_with(node, reduce_min_fn, axes_from_input=False)
+
+
+@tf_op("ReduceMin", since=18)
+def reduce_min_18(ctx, node):
+    return reduce_with(node, reduce_min_fn, axes_from_input=True)

@@ -1,0 +1,13 @@
+"""ReduceProd: axes were an attribute before opset 18 and an input since."""
+from converter.tf_ops._reduce import reduce_prod_fn, reduce_with
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("ReduceProd", since=1)
+def reduce_prod_1(ctx, node):
+    return reduce_with(node, reduce_prod_fn, axes_from_input=False)
+
+
+@tf_op("ReduceProd", since=18)
+def reduce_prod_18(ctx, node):
+    return reduce_with(node, reduce_prod_fn, axes_from_input=True)

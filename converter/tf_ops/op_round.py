@@ -1,0 +1,9 @@
+"""Round: halves to even, as TF's Round does. Later versions (22) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Round", since=11)
+def round_11(ctx, node):
+    return [tf.math.round(node.inputs[0])]

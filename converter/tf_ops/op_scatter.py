@@ -1,0 +1,8 @@
+"""Scatter (deprecated at opset 11): ScatterElements without reduction."""
+from converter.tf_ops.op_scatter_elements import scatter_elements
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Scatter", since=9)
+def scatter_9(ctx, node):
+    return scatter_elements(node)

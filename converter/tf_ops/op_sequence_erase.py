@@ -1,0 +1,8 @@
+"""SequenceErase: remove the element at a position (default: the last one)."""
+from converter.tf_ops import sequence
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("SequenceErase", since=11)
+def sequence_erase_11(ctx, node):
+    return [sequence.erase(node.inputs[0], node.input(1))]

@@ -1,0 +1,9 @@
+"""Sigmoid. Later versions (13) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Sigmoid", since=6)
+def sigmoid_6(ctx, node):
+    return [tf.math.sigmoid(node.inputs[0])]

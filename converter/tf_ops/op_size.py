@@ -1,0 +1,9 @@
+"""Size: number of elements as an int64 scalar."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Size", since=1)
+def size_1(ctx, node):
+    return [tf.size(node.inputs[0], out_type=tf.int64)]

@@ -1,0 +1,51 @@
+"""Slice: attributes before opset 10, inputs (with steps) since. ONNX clamps starts/ends exactly as Python
+slicing does (negative counts from the end, INT_MAX means "to the end"), and so does tf.strided_slice."""
+import numpy as np
+import tensorflow as tf
+
+from converter.tf_ops._util import normalize_axis
+from converter.tf_ops.registry import tf_op
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _slice(data, starts, ends, axes, steps):
+    """Full-rank begin/end/stride vectors; axes not sliced take the whole range (static when inputs are)."""
+    rank = data.shape.rank
+    static_axes = tf.get_static_value(axes)
+    if static_axes is not None:
+        axes = tf.constant([[normalize_axis(int(a), rank)] for a in np.reshape(static_axes, -1)], tf.int64)
+    else:
+        axes = tf.cast(axes, tf.int64)
+        axes = tf.expand_dims(tf.where(axes < 0, axes + rank, axes), -1)
+    begin = _full(starts, axes, rank, 0)
+    end = _full(ends, axes, rank, _INT64_MAX)
+    stride = _full(steps, axes, rank, 1) if steps is not None else None
+    return tf.strided_slice(data, begin, end, stride)
+
+
+def _full(values, axes, rank, fill):
+    static_values, static_axes = tf.get_static_value(values), tf.get_static_value(axes)
+    if static_values is not None and static_axes is not None:
+        full = [fill] * rank
+        for axis, v in zip(np.reshape(static_axes, -1), np.reshape(static_values, -1)):
+            full[int(axis)] = int(v)
+        return tf.constant(full, tf.int64)
+    return tf.tensor_scatter_nd_update(tf.fill([rank], tf.constant(fill, tf.int64)), axes, tf.cast(values, tf.int64))
+
+
+@tf_op("Slice", since=1)
+def slice_1(ctx, node):
+    starts, ends = list(node.attr("starts")), list(node.attr("ends"))
+    axes = list(node.attr("axes") or range(len(starts)))
+    return [_slice(node.inputs[0], tf.constant(starts, tf.int64), tf.constant(ends, tf.int64),
+                   tf.constant(axes, tf.int64), None)]
+
+
+@tf_op("Slice", since=10)
+def slice_10(ctx, node):
+    starts = node.inputs[1]
+    axes = node.input(3)
+    if axes is None:
+        axes = tf.range(tf.size(starts, out_type=tf.int64))
+    return [_slice(node.inputs[0], starts, node.inputs[2], axes, node.input(4))]

@@ -1,0 +1,44 @@
+"""Split: sizes as attribute (< 13), as optional input (>= 13), or num_outputs with a smaller last chunk (>= 18)."""
+import tensorflow as tf
+
+from converter.tf_ops._shape_util import dims
+from converter.tf_ops._util import normalize_axis, static_ints
+from converter.tf_ops.registry import tf_op
+
+
+def _split(node, sizes):
+    data = node.inputs[0]
+    axis = normalize_axis(node.attr("axis", 0), data.shape.rank)
+    count = len(node.output_names)
+    if sizes is None:
+        sizes = _even_sizes(dims(data)[axis], count, uneven_last=node.opset >= 18)
+    return list(tf.split(data, sizes, axis=axis, num=count))
+
+
+def _even_sizes(dim, count: int, uneven_last: bool):
+    if not uneven_last:
+        return count
+    if isinstance(dim, int):
+        chunk = -(-dim // count)
+        return [chunk] * (count - 1) + [dim - chunk * (count - 1)]
+    chunk = (dim + count - 1) // count
+    return tf.concat([tf.fill([count - 1], chunk), [dim - chunk * (count - 1)]], 0)
+
+
+@tf_op("Split", since=2)
+def split_2(ctx, node):
+    split = node.attr("split")
+    return _split(node, list(split) if split else None)
+
+
+@tf_op("Split", since=13)
+def split_13(ctx, node):
+    if node.input(1) is None:
+        return _split(node, None)
+    sizes = static_ints(node, 1)
+    return _split(node, sizes if sizes is not None else tf.cast(node.inputs[1], tf.int64))
+
+
+@tf_op("Split", since=18)
+def split_18(ctx, node):
+    return split_13(ctx, node)

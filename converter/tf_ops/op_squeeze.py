@@ -1,0 +1,32 @@
+"""Squeeze: axes attribute (< 13) or optional input (>= 13); no axes squeezes every static 1."""
+import tensorflow as tf
+
+from converter.errors import OpTranslationError
+from converter.tf_ops._axes import squeeze_dynamic
+from converter.tf_ops._util import normalize_axis, static_ints
+from converter.tf_ops.registry import tf_op
+
+
+def _squeeze(node, axes):
+    data = node.inputs[0]
+    if axes is None:
+        if None in data.shape.as_list():
+            raise OpTranslationError(f"{node.describe()}: Squeeze without axes needs a fully known input shape, "
+                                     f"got {data.shape}; export with explicit axes")
+        return [tf.squeeze(data)]
+    rank = data.shape.rank
+    return [tf.squeeze(data, axis=sorted(normalize_axis(a, rank) for a in axes))]
+
+
+@tf_op("Squeeze", since=1)
+def squeeze_1(ctx, node):
+    axes = node.attr("axes")
+    return _squeeze(node, list(axes) if axes else None)
+
+
+@tf_op("Squeeze", since=13)
+def squeeze_13(ctx, node):
+    if node.input(1) is None:
+        return _squeeze(node, None)
+    axes = static_ints(node, 1)
+    return _squeeze(node, axes) if axes is not None else [squeeze_dynamic(node.inputs[0], node.inputs[1])]

@@ -1,0 +1,9 @@
+"""Tanh. Later versions (13) only add types."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Tanh", since=6)
+def tanh_6(ctx, node):
+    return [tf.math.tanh(node.inputs[0])]

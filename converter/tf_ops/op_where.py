@@ -1,0 +1,10 @@
+"""Where: select with numpy-style broadcasting of all three inputs (tf.where v2 broadcasts).
+Version 16 only adds bfloat16."""
+import tensorflow as tf
+
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Where", since=9)
+def where_9(ctx, node):
+    return [tf.where(node.inputs[0], node.inputs[1], node.inputs[2])]

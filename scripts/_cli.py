@@ -1,0 +1,46 @@
+"""What every command-line entry point shares: quiet TF start-up, logging setup, error -> exit code."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow is imported anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    for noisy in ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "onnx_ir"):
+        logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
+
+
+def run_main(main, debug: bool = False, json_errors: bool = False) -> int:
+    """Call main(); turn our typed errors into a one-line message and their exit code
+    (with json_errors, also a JSON summary on stdout for CI pipelines)."""
+    from converter.errors import ConverterError
+
+    try:
+        return main() or 0
+    except ConverterError as error:
+        if debug:
+            raise
+        return _fail(f"error: {error}", error.exit_code, type(error).__name__, json_errors)
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was published", 130, "KeyboardInterrupt", json_errors)
+    except Exception as error:  # a bug of ours: say so in one line, keep the traceback for --debug
+        if debug:
+            raise
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        return _fail(f"internal error: {type(error).__name__}: {first_line} "
+                     "(rerun with --debug for the traceback and report it)", 4, "InternalError", json_errors)
+
+
+def _fail(message: str, code: int, kind: str, json_errors: bool) -> int:
+    print(message, file=sys.stderr)
+    if json_errors:
+        import json
+        print(json.dumps({"status": "failed", "exit_code": code, "error": kind, "message": message}))
+    return code
