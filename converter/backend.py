@@ -91,8 +91,8 @@ def _to_numpy(value):
         return [_to_numpy(v) for v in value]
     if value is None:
         return None
-    array = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
-    if array.dtype.kind == "O":                           # TF strings come back as bytes
+    array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)   # 0-d stays an ndarray
+    if array.dtype.kind in "OS":                          # TF strings come back as bytes (scalars as |S)
         return np.vectorize(lambda b: b.decode("utf-8") if isinstance(b, bytes) else b, otypes=[object])(array)
     return array
 

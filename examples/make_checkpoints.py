@@ -54,8 +54,14 @@ def _save_package(model, path: Path) -> None:
 
 def _save_onnx(model, args, names, path: Path) -> None:
     spec_names = [text.split(":")[0] for text in names.inputs]
-    torch.onnx.export(model, args, str(path), dynamo=True, input_names=spec_names,
-                      output_names=list(names.outputs), external_data=False,
+    with warnings.catch_warnings():   # "axis name batch will not be used": every input shares one batch, as meant
+        warnings.filterwarnings("ignore", message=".*axis name: batch will not be used")
+        _export_onnx(model, args, spec_names, list(names.outputs), path)
+
+
+def _export_onnx(model, args, input_names, output_names, path: Path) -> None:
+    torch.onnx.export(model, args, str(path), dynamo=True, verbose=False, input_names=input_names,
+                      output_names=output_names, external_data=False, opset_version=18,
                       dynamic_shapes=tuple({0: "batch"} for _ in args))
 
 

@@ -7,13 +7,32 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow is imported anywhere
+# Scripts live beside their modules; never name one after a standard-library module (an `inspect.py`
+# here would shadow `inspect` for everything the scripts import).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def import_tensorflow_quietly() -> None:
+    """TensorFlow's C++ start-up lines (oneDNN, CUDA probing) are printed before its log level applies;
+    silence file descriptor 2 while TF loads and probes devices, so users see only our messages."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow as tf
+            tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    for noisy in ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "onnx_ir"):
+    if not verbose:
+        import_tensorflow_quietly()
+        import torch  # noqa: F401  (torch sets its loggers' levels at import; override them after)
+    for noisy in ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "torch.onnx", "onnx_ir"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
 
 

@@ -1,16 +1,22 @@
 """Compatibility shims that make onnx-tf 1.10.0 (its last release, 2022) importable with the pinned
-onnx / TensorFlow / Keras 3. Each shim provides only what onnx-tf uses, and only when the real
-package is absent, so installing the real package later takes precedence:
+onnx / TensorFlow / Keras 3. Each shim provides only what onnx-tf uses:
 
 1. `onnx.mapping` (removed in onnx 1.19): onnx-tf reads four dicts from it (`data_type.py`,
    `pb_wrapper.py`, `sequence_empty.py`); rebuilt here from the public `onnx.helper` dtype functions.
-2. `tensorflow_addons` (end of life; does not import under Keras 3): onnx-tf imports it for
-   `tfa.seq2seq.hardmax` only (Hardmax handler); provided in plain TF.
+   Not installed when the running onnx still has `onnx.mapping`.
+2. `tensorflow_addons`: onnx-tf imports it only for `tfa.seq2seq.hardmax` (Hardmax handler); provided
+   in plain TF. Always the shim unless the process already imported tensorflow_addons: the real
+   package is end-of-life and does not work with Keras 3 even when installed.
+4. `tf.compat.v1.nn.rnn_cell` (LSTM, GRU, RNN handlers): under Keras 3 TF's lazy alias raises "LSTMCell
+   is not available with Keras 3"; the handler modules get a `tf` proxy whose `compat.v1.nn.rnn_cell`
+   is TF's own bundled legacy cells (tensorflow.python.keras.layers.legacy_rnn). Only those onnx-tf
+   modules see the proxy; TensorFlow itself is not patched.
 3. `tensorflow_probability`: onnx-tf imports `distributions.Bernoulli` for its Bernoulli handler
-   (sample only); provided in plain TF so tfp and tf-keras need not be installed.
+   (sampling only); provided in plain TF so tfp and tf-keras need not be installed. A real tfp that
+   imports cleanly takes precedence.
 
-`import_onnx_tf()` installs the shims once (idempotent: they are module registrations, no state
-changes per conversion) and returns the `onnx_tf.backend` module.
+`import_onnx_tf()` installs the shims once (module registrations at import time; nothing changes per
+conversion) and returns the `onnx_tf.backend` module.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from converter.errors import BadInputError
 
 logger = logging.getLogger(__name__)
 
-INSTALL_HINT = "install with: pip install -r requirements-onnx-tf.txt (see docs/backends.md)"
+INSTALL_HINT = "install with: pip install --no-deps -r requirements-onnx-tf.txt (see docs/backends.md)"
 
 
 def onnx_tf_installed() -> bool:
@@ -36,19 +42,29 @@ def import_onnx_tf() -> types.ModuleType:
     if not onnx_tf_installed():
         raise BadInputError(f"--backend onnx-tf needs the onnx-tf package, which is not installed; {INSTALL_HINT}")
     install_shims()
-    return importlib.import_module("onnx_tf.backend")
+    backend = importlib.import_module("onnx_tf.backend")
+    _give_rnn_handlers_legacy_cells()
+    return backend
 
 
 def install_shims() -> None:
     _install_onnx_mapping()
-    if _not_installed("tensorflow_addons"):
-        _register("tensorflow_addons", _make_tensorflow_addons())
-    if _not_installed("tensorflow_probability"):
+    _register("tensorflow_addons", _make_tensorflow_addons())
+    if not _imports_cleanly("tensorflow_probability"):
         _register("tensorflow_probability", _make_tensorflow_probability())
 
 
-def _not_installed(name: str) -> bool:
-    return name not in sys.modules and importlib.util.find_spec(name) is None
+def _imports_cleanly(name: str) -> bool:
+    if name in sys.modules:
+        return True
+    if importlib.util.find_spec(name) is None:
+        return False
+    try:
+        importlib.import_module(name)
+        return True
+    except Exception as error:                 # e.g. tfp without tf-keras under Keras 3
+        logger.warning("%s is installed but does not import (%s); using the plain-TF shim", name, error)
+        return False
 
 
 def _register(name: str, module: types.ModuleType) -> None:
@@ -108,3 +124,24 @@ def _make_tensorflow_probability() -> types.ModuleType:
     module = types.ModuleType("tensorflow_probability", "shim: only distributions.Bernoulli, in plain TF")
     module.distributions = types.SimpleNamespace(Bernoulli=Bernoulli)
     return module
+
+
+class _Proxy:
+    """Forwards attribute reads to `target` except the names given as overrides."""
+
+    def __init__(self, target, **overrides):
+        self._target, self._overrides = target, overrides
+
+    def __getattr__(self, name):
+        return self._overrides[name] if name in self._overrides else getattr(self._target, name)
+
+
+def _give_rnn_handlers_legacy_cells() -> None:
+    import tensorflow as tf
+    from tensorflow.python.keras.layers.legacy_rnn import rnn_cell_impl
+    nn = _Proxy(tf.compat.v1.nn, rnn_cell=rnn_cell_impl)
+    proxy = _Proxy(tf, compat=_Proxy(tf.compat, v1=_Proxy(tf.compat.v1, nn=nn)))
+    for name in ("lstm", "gru", "rnn", "rnn_mixin"):
+        module = importlib.import_module(f"onnx_tf.handlers.backend.{name}")
+        if not isinstance(module.tf, _Proxy):
+            module.tf = proxy

@@ -3,14 +3,18 @@
     module = build_onnx_tf_module(onnx_model, work_dir)
     outputs = module.run({"input": tensor})        # ONNX output name -> tensor, usable in a tf.function
 
-Steps: down-convert the opset with `onnx.version_converter` to one onnx-tf implements (it stops at
-opset 15, and at 16+ a newer op version means "version N is not implemented"), check every node
-against onnx-tf's own table of implemented versions (one error listing all gaps), then
-`onnx_tf.backend.prepare(model).export_graph(dir)` and wrap the loaded SavedModel in a tf.Module
-with the same `input_names / output_names / run(feeds)` shape as the native `OnnxModule`.
+Steps:
+1. pick the highest opset <= 15 at which onnx-tf implements every op of the model (it implements
+   only listed versions, e.g. Squeeze 1 and 11 but not 13), down-convert to it with
+   `onnx.version_converter`; if no opset works, one UnsupportedOpsError names the blocking ops;
+2. give graph inputs/outputs identifier names (onnx-tf passes inputs as **kwargs; `input.1` breaks);
+3. `onnx_tf.backend.prepare(model).export_graph(work_dir/onnx_tf_savedmodel)`;
+4. load that SavedModel and wrap it in a tf.Module with the native `OnnxModule` interface
+   (`input_names`, `output_names`, `run(feeds) -> dict`, all by the original ONNX names).
 
-Known onnx-tf properties kept as they are (documented in docs/backends.md): weights become graph
-constants (no variables/, 2 GB protobuf ceiling), NCHW convs and pools are wrapped in transposes.
+Known onnx-tf properties kept as they are (see docs/backends.md): weights become graph constants
+built via Python lists (slow for big models, 2 GB protobuf ceiling), NCHW convs and pools are
+wrapped in transposes, and `prepare` sets onnx-tf's own module-level logger and config.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from converter.errors import OpTranslationError, UnsupportedModelError, Unsuppor
 logger = logging.getLogger(__name__)
 
 ONNX_TF_MAX_OPSET = 15                     # newest ai.onnx opset onnx-tf 1.10.0 was written against
+ONNX_TF_MIN_TARGET_OPSET = 9               # lowest opset we down-convert to looking for one it implements
 SAVED_MODEL_DIRNAME = "onnx_tf_savedmodel"
 _SIGNATURE = "serving_default"
 
@@ -106,17 +111,12 @@ def _identifier(name: str, taken: set[str]) -> str:
     return safe
 
 
-def downconvert_for_onnx_tf(model: onnx.ModelProto, target: int = ONNX_TF_MAX_OPSET) -> onnx.ModelProto:
-    """The model at an ai.onnx opset <= target; UnsupportedModelError naming the ops that block it."""
+def downconvert_for_onnx_tf(model: onnx.ModelProto, target: int | None = None) -> onnx.ModelProto:
+    """The model at an opset where onnx-tf implements all its ops (see choose_target_opset)."""
     opset = _default_opset(model)
+    target = choose_target_opset(model) if target is None else target
     if opset <= target:
         return model
-    too_new = {(domain, op, since): count for (domain, op, since), count in _op_versions(model, opset).items()
-               if domain == "" and not _exists_at(op, target)}
-    if too_new:
-        raise UnsupportedOpsError(too_new, f"these ops do not exist at opset {target}, the newest onnx-tf "
-                                           f"supports, so the model (opset {opset}) cannot be down-converted; "
-                                           "use --backend native")
     try:
         converted = version_converter.convert_version(model, target)
     except Exception as error:
@@ -125,6 +125,34 @@ def downconvert_for_onnx_tf(model: onnx.ModelProto, target: int = ONNX_TF_MAX_OP
     _drop_attributes_newer_than(converted, opset, target)
     logger.info("down-converted the model from opset %d to %d for onnx-tf", opset, target)
     return converted
+
+
+def choose_target_opset(model: onnx.ModelProto) -> int:
+    """The highest opset <= min(model opset, 15) at which onnx-tf implements every op of the model.
+
+    onnx-tf implements an op only at the versions it lists (e.g. Squeeze/Unsqueeze 1 and 11, not 13),
+    so a lower opset can succeed where 15 fails. UnsupportedOpsError names the ops no candidate fixes."""
+    opset = _default_opset(model)
+    top = min(opset, ONNX_TF_MAX_OPSET)
+    candidates = range(top, min(top, ONNX_TF_MIN_TARGET_OPSET) - 1, -1)
+    used = Counter(_op_key(node) for node in _all_nodes(model.graph))
+    gaps = {target: _gaps_at(used, target) for target in candidates}
+    for target in candidates:
+        if not gaps[target]:
+            return target
+    always = set.intersection(*(set(g) for g in gaps.values()))
+    blocking = {(domain, op, _since(op, opset) if domain == "" else opset): used[(domain, op)]
+                for domain, op in (always or gaps[top])}
+    raise UnsupportedOpsError(blocking, f"onnx-tf 1.10.0 implements none of the versions these ops have at "
+                                        f"opsets {candidates[-1]}..{top}, so no down-conversion of this opset-"
+                                        f"{opset} model helps; use --backend native")
+
+
+def _gaps_at(used: Counter, target: int) -> set[tuple[str, str]]:
+    """(domain, op) pairs onnx-tf cannot run at `target`: other domains, ops absent or not implemented."""
+    from onnx_tf.opset_version import backend_opset_version
+    return {(domain, op) for domain, op in used
+            if domain != "" or not _exists_at(op, target) or _since(op, target) not in backend_opset_version.get(op, [])}
 
 
 def _drop_attributes_newer_than(model: onnx.ModelProto, source: int, target: int) -> None:
@@ -149,10 +177,10 @@ def _drop_attributes_newer_than(model: onnx.ModelProto, source: int, target: int
 
 def ops_onnx_tf_lacks(model: onnx.ModelProto) -> dict[tuple[str, str, int], int]:
     """(domain, op, since_version) -> node count for every node onnx-tf has no handler version for."""
-    from onnx_tf.opset_version import backend_opset_version
     opset = _default_opset(model)
-    return {key: count for key, count in _op_versions(model, opset).items()
-            if key[0] != "" or key[2] not in backend_opset_version.get(key[1], [])}
+    used = Counter(_op_key(node) for node in _all_nodes(model.graph))
+    return {(domain, op, _since(op, opset) if domain == "" and _exists_at(op, opset) else opset): used[(domain, op)]
+            for domain, op in _gaps_at(used, opset)}
 
 
 class OnnxTfModule(tf.Module):
@@ -210,16 +238,12 @@ def _exists_at(op_type: str, opset: int) -> bool:
         return False
 
 
-def _op_versions(model: onnx.ModelProto, opset: int) -> Counter:
-    """(domain, op, since_version at `opset`) -> count, over the graph and all subgraphs."""
-    counts: Counter = Counter()
-    for node in _all_nodes(model.graph):
-        domain = "" if node.domain == "ai.onnx" else node.domain
-        since = opset
-        if domain == "" and _exists_at(node.op_type, opset):
-            since = defs.get_schema(node.op_type, max_inclusive_version=opset, domain="").since_version
-        counts[(domain, node.op_type, since)] += 1
-    return counts
+def _since(op_type: str, opset: int) -> int:
+    return defs.get_schema(op_type, max_inclusive_version=opset, domain="").since_version
+
+
+def _op_key(node: onnx.NodeProto) -> tuple[str, str]:
+    return ("" if node.domain == "ai.onnx" else node.domain), node.op_type
 
 
 def _all_nodes(graph: onnx.GraphProto):

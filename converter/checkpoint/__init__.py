@@ -14,6 +14,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["LoadedCheckpoint", "load_checkpoint", "run_eager", "detect_format"]
 
+SELF_CONTAINED_FORMATS = ("torchscript", "exported_program", "torch_package", "onnx")
+
 
 def load_checkpoint(config: ConversionConfig) -> LoadedCheckpoint:
     """Load `config.checkpoint`; `config.checkpoint_format` overrides detection."""
@@ -25,6 +27,8 @@ def load_checkpoint(config: ConversionConfig) -> LoadedCheckpoint:
     notes = list(notes)
     if config.checkpoint_format == "auto":
         notes.insert(0, f"detected format {fmt}")
+    if config.model_class and fmt in SELF_CONTAINED_FORMATS:
+        notes.append(f"--model-class {config.model_class} ignored: a {fmt} checkpoint carries its own model")
     if fmt == "onnx":
         return LoadedCheckpoint(fmt, path, None, loaded, tuple(notes))
     return LoadedCheckpoint(fmt, path, loaded, None, tuple(notes))

@@ -13,10 +13,12 @@ logger = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 PICKLE_PROTO = 0x80
-# Globals a weights-only torch.save file may reference; anything else means pickled Python objects.
-_TENSOR_GLOBAL_PREFIXES = ("torch._utils.", "torch._tensor.", "collections.OrderedDict", "torch.serialization.")
-_TENSOR_GLOBAL_NAMES = {"torch.Size", "torch.device", "torch.dtype", "builtins.set", "builtins.slice", "__builtin__.set",
-                        "builtins.bytearray", "builtins.complex"}
+# Globals a tensor-only torch.save file references (rebuild functions, storages, dtypes, OrderedDict).
+# Detection only picks the loader: safety comes from torch.load(weights_only=True) itself.
+_TENSOR_GLOBAL_PREFIXES = ("torch.", "collections.OrderedDict")
+_OBJECT_GLOBAL_PREFIXES = ("torch.nn.modules.", "torch.jit.", "torch.package.", "torch.fx.", "torch.optim.")
+_TENSOR_GLOBAL_NAMES = {"builtins.set", "__builtin__.set", "builtins.slice", "builtins.bytearray",
+                        "builtins.complex"}
 
 
 def check_readable(path: Path) -> None:
@@ -66,8 +68,8 @@ def pickle_globals(data: bytes, max_pickles: int = 4) -> list[str]:
 def object_globals(globals_: list[str]) -> list[str]:
     """The globals that a weights-only load would refuse (classes, functions: code to run)."""
     def is_tensor_global(name: str) -> bool:
-        return (name in _TENSOR_GLOBAL_NAMES or name.startswith(_TENSOR_GLOBAL_PREFIXES)
-                or (name.startswith("torch.") and name.endswith("Storage")))
+        return name in _TENSOR_GLOBAL_NAMES or (name.startswith(_TENSOR_GLOBAL_PREFIXES)
+                                                 and not name.startswith(_OBJECT_GLOBAL_PREFIXES))
     return sorted({name for name in globals_ if not is_tensor_global(name)})
 
 

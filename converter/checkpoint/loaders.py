@@ -10,7 +10,7 @@ import onnx
 import torch
 
 from converter.checkpoint.detect import object_globals, pickle_globals, torch_save_pickle
-from converter.checkpoint.model_class import build_model
+from converter.checkpoint.model_class import add_model_path, build_model
 from converter.checkpoint.state_dict import extract_state_dict, load_into
 from converter.config import ConversionConfig
 from converter.errors import BadInputError, UntrustedCheckpointError
@@ -18,6 +18,12 @@ from converter.errors import BadInputError, UntrustedCheckpointError
 logger = logging.getLogger(__name__)
 
 TRUST_HINT = "pass --trust-checkpoint only if you trust where the file comes from"
+
+
+def first_line(exc: BaseException) -> str:
+    """`Type: first non-empty line` of an exception, for one-line messages."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _untrusted(path: Path, what: str) -> UntrustedCheckpointError:
@@ -30,21 +36,26 @@ def _untrusted(path: Path, what: str) -> UntrustedCheckpointError:
                                     f"from the file; {TRUST_HINT}, or save a state_dict instead")
 
 
-def _torch_load(path: Path, trust: bool):
+def _torch_load(path: Path, trust: bool, model_path: Path = Path(".")):
     """torch.load, weights_only unless trusted; every failure becomes a one-line error."""
+    if trust:
+        add_model_path(model_path)   # a trusted pickle imports the classes it names
     try:
         return torch.load(path, map_location="cpu", weights_only=not trust)
     except pickle.UnpicklingError as exc:
         if not trust:
             raise _untrusted(path, "pickled Python objects") from None
-        raise BadInputError(f"checkpoint {path}: unpickling failed: {str(exc).splitlines()[0]}") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BadInputError(f"checkpoint {path}: unreadable, truncated or corrupt torch.save file ({first})") from None
+        raise BadInputError(f"checkpoint {path}: unpickling failed ({first_line(exc)})") from None
+    except (AttributeError, ImportError) as exc:   # trusted pickles name classes that must be importable
+        raise BadInputError(f"checkpoint {path}: the pickled model's code is not importable ({first_line(exc)}); "
+                            f"point --model-path at the folder that holds it") from None
+    except Exception as exc:   # noqa: BLE001 - torch raises RuntimeError/EOFError/ValueError/... for bad files
+        raise BadInputError(f"checkpoint {path}: unreadable, truncated or corrupt torch.save file "
+                            f"({first_line(exc)})") from None
 
 
 def load_state_dict(path: Path, config: ConversionConfig):
-    obj = _torch_load(path, config.trust_checkpoint)
+    obj = _torch_load(path, config.trust_checkpoint, config.model_path)
     if isinstance(obj, torch.nn.Module):   # only reachable with --trust-checkpoint
         return load_pickled_module_object(obj, path)
     state, notes = extract_state_dict(obj, str(path))
@@ -61,8 +72,8 @@ def load_pickled_module_object(obj, path: Path):
 
 def load_pickled_module(path: Path, config: ConversionConfig):
     if not config.trust_checkpoint:
-        raise _untrusted(path, "a pickled nn.Module")
-    obj = _torch_load(path, trust=True)
+        raise _untrusted(path, "pickled Python objects")
+    obj = _torch_load(path, trust=True, model_path=config.model_path)
     if isinstance(obj, torch.nn.Module):
         return load_pickled_module_object(obj, path)
     state, notes = extract_state_dict(obj, str(path))   # a trusted dict of weights: still usable
@@ -74,8 +85,7 @@ def load_torchscript(path: Path, config: ConversionConfig):
     try:
         module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:   # noqa: BLE001 - torch raises RuntimeError/ValueError/... for bad archives
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BadInputError(f"checkpoint {path}: not a loadable TorchScript archive ({first})") from None
+        raise BadInputError(f"checkpoint {path}: not a loadable TorchScript archive ({first_line(exc)})") from None
     return module.eval(), []
 
 
@@ -83,8 +93,7 @@ def load_exported_program(path: Path, config: ConversionConfig):
     try:
         program = torch.export.load(str(path))
     except Exception as exc:   # noqa: BLE001
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BadInputError(f"checkpoint {path}: not a loadable torch.export program ({first})") from None
+        raise BadInputError(f"checkpoint {path}: not a loadable torch.export program ({first_line(exc)})") from None
     return program, []
 
 
@@ -125,8 +134,7 @@ def load_onnx(path: Path, config: ConversionConfig):
         onnx.checker.check_model(str(path))   # path form: works for > 2 GB models with external data
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:   # noqa: BLE001 - checker raises ValidationError, parser DecodeError, ...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BadInputError(f"checkpoint {path}: invalid ONNX model ({first})") from None
+        raise BadInputError(f"checkpoint {path}: invalid ONNX model ({first_line(exc)})") from None
     external = any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
     if not external:
         return model, []

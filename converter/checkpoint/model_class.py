@@ -14,10 +14,16 @@ from converter.errors import BadInputError
 logger = logging.getLogger(__name__)
 
 
-def _import_module(module_name: str, model_path: Path, spec: str):
+def add_model_path(model_path: Path) -> str:
+    """Put --model-path first on sys.path: the user's model code lives there (documented for the flag)."""
     search_dir = str(Path(model_path).resolve())
     if search_dir not in sys.path:
-        sys.path.insert(0, search_dir)   # the user's model code lives there (documented in --model-path)
+        sys.path.insert(0, search_dir)
+    return search_dir
+
+
+def _import_module(module_name: str, model_path: Path, spec: str):
+    search_dir = add_model_path(model_path)
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

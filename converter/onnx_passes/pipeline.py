@@ -10,6 +10,10 @@ import onnx_ir as ir
 from onnx_ir.passes.common import RemoveUnusedNodesPass
 
 from converter.config import ConversionConfig
+from converter.onnx_passes.cancel_transposes import CancelTransposesPass
+from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
+from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
+from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 
 logger = logging.getLogger(__name__)
@@ -39,7 +43,22 @@ def canonical_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
 
 def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
     """Passes that shape the graph for TensorFlow (may introduce converter.nhwc ops)."""
-    passes: list[ir.passes.PassBase] = []
+    passes: list[ir.passes.PassBase] = [
+        # Pads TF's SAME/VALID cannot express become explicit Pad nodes (exact PyTorch numbers).
+        ExplicitPaddingPass(),
+    ]
+    if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself
+        return passes
+    passes += [
+        # Conv/pool/norm ops run channels-last, as TF's CPU kernels want; conv weights re-laid out once.
+        ConvertToNhwcPass(),
+        # Transposes pushed through layout-agnostic ops and cancelled in pairs: they remain only at
+        # region borders (the report's Transpose count shows it).
+        CancelTransposesPass(),
+    ]
+    if config.io_layout == "nhwc":
+        # Image inputs published channels-last; names recorded in metadata "converter.nhwc_inputs".
+        passes.append(ExposeNhwcInputsPass())
     return passes
 
 

@@ -28,8 +28,8 @@ DEFAULTS = {
 }
 
 
-def _check_batch_dims(signature_inputs: dict[str, tuple[tuple[int, ...], str]]) -> list[str]:
-    """Refuse inputs without a -1 batch dim; return inputs with other dynamic dims (need padding)."""
+def check_batchable(signature_inputs: dict[str, tuple[tuple[int, ...], str]]) -> list[str]:
+    """Refuse inputs without a -1 batch dim (call before publishing); return inputs needing padding."""
     if not signature_inputs:
         raise BadInputError("--batching: the signature has no inputs to batch")
     fixed = [f"{name} {list(shape)}" for name, (shape, _) in signature_inputs.items()
@@ -64,7 +64,7 @@ def build_batching_parameters(**params) -> BatchingParameters:
 def write_batching_parameters(serving_root: Path, signature_inputs: dict[str, tuple[tuple[int, ...], str]],
                               **params) -> Path:
     """Write serving_root/batching_parameters.txt atomically; params override DEFAULTS."""
-    variable = _check_batch_dims(signature_inputs)
+    variable = check_batchable(signature_inputs)
     if variable and not params.get("pad_variable_length_inputs", False):
         log.warning("--batching: inputs %s have dynamic non-batch dims; requests of different lengths will fail "
                     "to batch unless pad_variable_length_inputs=True", ", ".join(variable))

@@ -23,6 +23,14 @@ _TF_TO_NUMPY = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.in
 _NUMPY_TO_TF = {np.dtype(v): k for k, v in _TF_TO_NUMPY.items()}
 
 
+class TFStatusError(ConverterError):
+    """A C API call failed; `code` is the TF status code (numerically the same as gRPC's)."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
 class _Buffer(ctypes.Structure):
     _fields_ = [("data", ctypes.c_void_p), ("length", ctypes.c_size_t), ("data_deallocator", ctypes.c_void_p)]
 
@@ -32,10 +40,13 @@ class _Output(ctypes.Structure):
 
 
 def tensorflow_dir() -> Path:
+    loaded = sys.modules.get("tensorflow")  # the real package or our stub; both carry __file__
+    if loaded is not None and getattr(loaded, "__file__", None):
+        return Path(loaded.__file__).parent
     spec = importlib.util.find_spec("tensorflow")
-    if spec is None or not spec.submodule_search_locations:
+    if spec is None or not spec.origin:
         raise ConverterError("tensorflow is not installed; the serving check needs its libtensorflow_cc.so.2")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(spec.origin).parent
 
 
 def import_tf_protos():
@@ -45,6 +56,7 @@ def import_tf_protos():
     """
     if "tensorflow" not in sys.modules:
         package = types.ModuleType("tensorflow")
+        package.__file__ = str(tensorflow_dir() / "__init__.py")
         package.__path__ = [str(tensorflow_dir())]
         sys.modules["tensorflow"] = package
     from tensorflow.core.framework import op_def_pb2
@@ -97,8 +109,12 @@ class _Status:
     def __init__(self, lib):
         self.lib, self.handle = lib, lib.TF_NewStatus()
 
+    @property
+    def code(self) -> int:
+        return self.lib.TF_GetCode(self.handle)
+
     def error(self) -> str | None:
-        if self.lib.TF_GetCode(self.handle) == 0:
+        if self.code == 0:
             return None
         return self.lib.TF_Message(self.handle).decode("utf-8", "replace").replace("\n", " ").strip()
 
@@ -189,7 +205,7 @@ class SavedModelSession:
                               len(fetches), None, 0, None, status.handle)
             error = status.error()
             if error:
-                raise ConverterError(f"TF_SessionRun failed: {error}")
+                raise TFStatusError(error, status.code)
             return [_from_tensor(lib, out_values[i]) for i in range(len(fetches))]
         finally:
             for handle in list(in_values) + [v for v in out_values if v]:

@@ -60,6 +60,7 @@ class ServingCheckReport:
     signature_specs: dict[str, dict] = field(default_factory=dict)
     load_seconds: float | None = None
     tensorflow_version: str = ""
+    python_tensorflow_imported: bool | None = None   # in the child; False proves a C-API-only process
 
     @property
     def ops_ok(self) -> bool:
@@ -151,7 +152,9 @@ def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], ru
     _raise_load_failure(version_dir, result)
     problems, signatures = list(result["problems"]), {}
     for entry in result["runs"]:
-        label = entry["signature"] if len(runs) == 1 else f"{entry['signature']}#{entry['run']}"
+        run = runs[entry["run"]]
+        tag = run.get("label") or (None if len(runs) == 1 else str(entry["run"]))
+        label = f"{entry['signature']}[{tag}]" if tag else entry["signature"]
         sig = signatures[label] = SignatureResult(label, seconds=entry.get("seconds"), error=entry["error"])
         if entry["error"]:
             problems.append(f"signature {label}: {entry['error']}")
@@ -166,7 +169,8 @@ def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], ru
     return ServingCheckReport(ok=not problems, version_dir=version_dir, signatures=signatures, ops=result["ops"],
                               problems=problems, warnings=list(result["warnings"]),
                               signature_specs=result["signatures"], load_seconds=result.get("load_seconds"),
-                              tensorflow_version=result.get("tensorflow_version", ""))
+                              tensorflow_version=result.get("tensorflow_version", ""),
+                              python_tensorflow_imported=result.get("python_tensorflow_imported"))
 
 
 def check_serving_load(version_dir: Path, feeds: dict[str, np.ndarray], expected: dict[str, np.ndarray] | None,

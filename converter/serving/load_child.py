@@ -22,8 +22,12 @@ INIT_OP_SIGNATURE = "__saved_model_init_op"
 
 def _serve_meta_graph(version_dir: Path):
     """The MetaGraphDef tagged exactly {"serve"}, read from saved_model.pb before loading."""
+    from google.protobuf.message import DecodeError
     protos = capi.import_tf_protos()
-    saved_model = protos.saved_model.SavedModel.FromString((version_dir / "saved_model.pb").read_bytes())
+    try:
+        saved_model = protos.saved_model.SavedModel.FromString((version_dir / "saved_model.pb").read_bytes())
+    except DecodeError as err:
+        raise ValueError(f"saved_model.pb is not a SavedModel proto ({err}); re-export the version") from err
     for meta_graph in saved_model.meta_graphs:
         if set(meta_graph.meta_info_def.tags) == {"serve"}:
             return meta_graph
@@ -89,6 +93,7 @@ def run_request(request: dict, workdir: Path) -> dict:
                         entry["error"] = str(err).replace("\n", " ")
                 result["runs"].append(entry)
     np.savez(workdir / "outputs.npz", **outputs)
+    result["python_tensorflow_imported"] = "tensorflow.python" in sys.modules  # must stay False
     return result
 
 

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
@@ -129,6 +130,20 @@ def build_models_config(serving_root: Path, policies: dict[str, ModelPolicy],
     return config
 
 
+def _atomic_write(target: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".models.config.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_models_config(serving_root: Path, overrides: dict[str, ModelPolicy] | None = None,
                         base_path_prefix: str = "/models") -> Path:
     """Write serving_root/models.config atomically and return its path.
@@ -140,19 +155,11 @@ def write_models_config(serving_root: Path, overrides: dict[str, ModelPolicy] | 
     if not serving_root.is_dir():
         raise BadInputError(f"serving root {serving_root} is not a folder; convert a model into it first")
     target = serving_root / CONFIG_FILENAME
-    policies = {**_previous_policies(target), **(overrides or {})}
-    config = build_models_config(serving_root, policies, base_path_prefix)
-    text = text_format.MessageToString(config)
-    fd, tmp = tempfile.mkstemp(prefix=".models.config.", dir=serving_root)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Two publishes of different models may regenerate at once: scan + write under one lock, so the
+    # later writer always sees the earlier one's folder and policy.
+    with FileLock(str(serving_root / ".models-config.lock"), timeout=120):
+        policies = {**_previous_policies(target), **(overrides or {})}
+        config = build_models_config(serving_root, policies, base_path_prefix)
+        _atomic_write(target, text_format.MessageToString(config))
     log.info("wrote %s (%d models)", target, len(config.model_config_list.config))
     return target

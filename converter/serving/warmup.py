@@ -72,3 +72,17 @@ def read_warmup_requests(path: Path) -> list[predict_pb2.PredictRequest]:
 
 def request_feeds(request: predict_pb2.PredictRequest) -> dict[str, np.ndarray]:
     return {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
+
+
+def replay_warmup(version_dir: Path, serving_version: str | None = None):
+    """Run every warmup request through the C-API-loaded model in a fresh process, as TF Serving does at load."""
+    from converter.serving.load_check import run_load_check  # keeps this module importable without a subprocess
+
+    path = Path(version_dir) / WARMUP_RELATIVE_PATH
+    if not path.exists():
+        raise BadInputError(f"{path} does not exist; convert with --warmup-batch-sizes or pass --inputs")
+    requests = read_warmup_requests(path)
+    runs = [{"feed_set": i, "signatures": [r.model_spec.signature_name or "serving_default"], "label": f"warmup {i}"}
+            for i, r in enumerate(requests)]
+    return run_load_check(Path(version_dir), [request_feeds(r) for r in requests], runs, [None] * len(requests),
+                          serving_version=serving_version)

@@ -44,6 +44,31 @@ def relaxed_shape(before, after) -> tf.TensorShape:
     return tf.TensorShape([b if b == a else None for b, a in zip(before.as_list(), after.as_list())])
 
 
+def unknown(value, shape=None):
+    """`value` with its static shape relaxed to `shape` (default: the same rank, unknown dims) while
+    building a graph, so a trial iteration sees what a real iteration sees."""
+    if tf.executing_eagerly() or not isinstance(value, tf.Tensor):
+        return value
+    if shape is None:
+        shape = tf.TensorShape(None if value.shape.rank is None else [None] * value.shape.rank)
+    return tf.compat.v1.placeholder_with_default(value, shape)
+
+
+def learn_invariants(run_step, initial: list, attempts: int = 3):
+    """Trace the loop body (run_step(values) -> (values, scan outputs)) until the loop variables'
+    shapes stop changing; returns (shape invariants, scan outputs of the last trial)."""
+    shapes = [v.shape if isinstance(v, tf.Tensor) else None for v in initial]
+    for _ in range(attempts):
+        trial_inputs = [unknown(v, s) if s is not None else v for v, s in zip(initial, shapes)]
+        after, scans = run_step(trial_inputs)
+        relaxed = invariants(trial_inputs, after)
+        if all(not isinstance(v, tf.Tensor) or r == s for v, r, s in zip(initial, relaxed, shapes)):
+            return relaxed, scans
+        shapes = [r if isinstance(v, tf.Tensor) else None for v, r in zip(initial, relaxed)]
+    return [tf.TensorShape(None) if isinstance(v, tf.Tensor) else tf.type_spec_from_value(v)
+            for v in initial], scans
+
+
 def invariants(initial: list, after_one_step: list) -> list:
     """Shape invariants for tf.while_loop: TensorShape for tensors, the value's own spec otherwise."""
     result = []
@@ -80,6 +105,18 @@ def new_accumulators(example_outputs: list) -> list:
         shape = tf.TensorShape(None if value.shape.rank is None else [None] * value.shape.rank)
         arrays.append(tf.TensorArray(value.dtype, size=0, dynamic_size=True, element_shape=shape))
     return arrays
+
+
+def stack_all(arrays: list) -> list:
+    """Stack each accumulated scan output. After zero iterations the element shape may be partly
+    unknown; the empty result then gets 0 for those dimensions (it has no elements either way)."""
+    def stack(array):
+        shape = array.element_shape
+        if shape.is_fully_defined():
+            return array.stack()
+        empty_shape = [0] + [0 if d is None else d for d in shape.as_list()] if shape.rank is not None else [0]
+        return tf.cond(array.size() > 0, array.stack, lambda: tf.zeros(empty_shape, array.dtype))
+    return [stack(array) for array in arrays]
 
 
 def write_all(arrays: list, index, values: list) -> list:

@@ -1,16 +1,15 @@
-"""Helpers shared by the elementwise / math / logic / cast handlers.
+"""Helpers shared by the elementwise / math / logic handlers.
 
-TF's CPU kernels cover fewer dtypes than ONNX allows (no Abs/Neg/Sign/Pow on unsigned ints, no
-TruncateMod on 8/16-bit ints or float16, no Det on float16...). The helpers here run such an op in
-a wider dtype that represents every value exactly and cast the result back.
+TF's CPU kernels cover fewer dtypes than ONNX allows (no Abs/Sign/Pow on unsigned ints, no
+TruncateMod on 8/16-bit ints or half floats, no Det on half floats); `widened` runs such an op in
+a wider dtype that represents every value exactly and casts the result back.
 """
 from __future__ import annotations
 
 import tensorflow as tf
 
 UNSIGNED = (tf.uint8, tf.uint16, tf.uint32, tf.uint64)
-SIGNED = (tf.int8, tf.int16, tf.int32, tf.int64)
-INTEGERS = UNSIGNED + SIGNED
+INTEGERS = UNSIGNED + (tf.int8, tf.int16, tf.int32, tf.int64)
 HALF_FLOATS = (tf.float16, tf.bfloat16)
 
 # A dtype whose kernels TF has and that holds every value of the key dtype exactly.
@@ -18,27 +17,12 @@ _WIDER = {tf.int8: tf.int32, tf.int16: tf.int32, tf.uint8: tf.int32, tf.uint16: 
           tf.uint32: tf.int64, tf.float16: tf.float32, tf.bfloat16: tf.float32}
 
 
-def wider_dtype(dtype: tf.DType) -> tf.DType:
-    """The dtype to compute in when `dtype` lacks a kernel (uint64 has no exact wider signed type)."""
-    return _WIDER.get(dtype, dtype)
-
-
-def in_dtype(fn, tensors, compute_dtype: tf.DType):
-    """`fn(*tensors)` computed in `compute_dtype`, result cast back to the first tensor's dtype."""
-    original = tensors[0].dtype
-    if original == compute_dtype:
-        return fn(*tensors)
-    result = fn(*[tf.cast(t, compute_dtype) for t in tensors])
-    return tf.cast(result, original)
-
-
-def widened(fn, *tensors, when=None):
-    """`fn(*tensors)`, computed in a wider dtype when the inputs' dtype is in `when` (default: any
-    dtype that has a wider stand-in)."""
+def widened(fn, *tensors, when):
+    """`fn(*tensors)`, computed in a wider dtype (result cast back) when the inputs' dtype is in `when`."""
     dtype = tensors[0].dtype
-    if when is not None and dtype not in when:
+    if dtype not in when or dtype not in _WIDER:
         return fn(*tensors)
-    return in_dtype(fn, tensors, wider_dtype(dtype))
+    return tf.cast(fn(*[tf.cast(t, _WIDER[dtype]) for t in tensors]), dtype)
 
 
 def scalar_like(value, tensor):
@@ -52,3 +36,17 @@ def variadic(fn, tensors):
     for tensor in tensors[1:]:
         result = fn(result, tensor)
     return result
+
+
+def legacy_broadcast(node, a, b):
+    """Opset < 7 binary ops: with broadcast=1 and an `axis`, B's shape matches A's from `axis` on
+    (B gets trailing 1s so numpy broadcasting lines it up); without `axis` it is suffix matching,
+    which numpy broadcasting already is. broadcast=0 requires equal shapes."""
+    axis = node.attr("axis")
+    if not node.attr("broadcast", 0) or axis is None or b.shape.rank is None or a.shape.rank is None:
+        return a, b
+    axis = axis + a.shape.rank if axis < 0 else axis
+    trailing = a.shape.rank - axis - b.shape.rank
+    if trailing > 0:
+        b = tf.reshape(b, tf.concat([tf.shape(b), tf.ones([trailing], tf.int32)], axis=0))
+    return a, b

@@ -5,8 +5,10 @@ import tensorflow as tf
 
 # Integer dtypes TF's MatMul/Einsum kernels lack, and the type to compute in. Casting back wraps
 # modulo 2**bits, which is what fixed-width integer matmul does anyway.
+# Half precision is accumulated in float32 and rounded once: more accurate than TF's CPU half
+# kernels (which oneDNN only accelerates on AVX-512) and what onnx's reference results assume.
 _COMPUTE_AS = {tf.int8: tf.int32, tf.int16: tf.int32, tf.uint8: tf.int32, tf.uint16: tf.int32,
-               tf.uint32: tf.int64, tf.uint64: tf.int64}
+               tf.uint32: tf.int64, tf.uint64: tf.int64, tf.float16: tf.float32, tf.bfloat16: tf.float32}
 
 
 def compute_dtype(dtype: tf.DType) -> tf.DType:

@@ -79,7 +79,8 @@ def expand_node(ctx, proto: onnx.NodeProto, opset: int, depth: int = 0) -> list 
     caller_attrs.update(_default_attributes(body, caller_attrs))
     for body_node in body.node:
         translate_node(scope, _bind_attributes(body_node, caller_attrs))
-    return [scope.lookup(name) if name else None for name in body.output]
+    # the body may declare outputs the node does not ask for (e.g. LayerNormalization's Mean)
+    return [scope.lookup(formal) if actual else None for formal, actual in zip(body.output, proto.output)]
 
 
 def _bind_attributes(node: onnx.NodeProto, caller_attrs: dict) -> onnx.NodeProto:

@@ -1,7 +1,14 @@
-"""Add: numpy-style broadcasting, which tf.add shares."""
+"""Add: numpy-style broadcasting since 7, which tf.add shares; before 7, the legacy broadcast/axis
+attributes. Versions 13 and 14 only add types."""
 import tensorflow as tf
 
+from converter.tf_ops._elementwise import legacy_broadcast
 from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Add", since=1)
+def add_1(ctx, node):
+    return [tf.add(*legacy_broadcast(node, node.inputs[0], node.inputs[1]))]
 
 
 @tf_op("Add", since=7)

@@ -18,7 +18,7 @@ def conv_transpose_1(ctx, node):
     return [channels_first(y)]
 
 
-def transpose_geometry(node, spatial, kernel):
+def transpose_geometry(node, spatial, kernel, dynamic_shape_axis: int = 2):
     """(window with begin crops, zero rows to append at the end, output sizes) as the ONNX reference
     computes them: output_shape or SAME_* decide the pads; otherwise pads and output_padding do."""
     rank = len(kernel)
@@ -51,15 +51,16 @@ def transpose_geometry(node, spatial, kernel):
             sizes = list(output_shape)
         if any(s is None for s in sizes):
             return (Window(tuple(kernel), tuple(strides), tuple(dilations), tuple(begin), tuple(end)),
-                    out_pad, _dynamic_sizes(node, kernel, strides, dilations, out_pad, begin, end))
+                    out_pad, _dynamic_sizes(node, kernel, strides, dilations, out_pad, begin, end,
+                                                  dynamic_shape_axis))
     # zero rows past the natural end: output_padding, or whatever a larger output_shape asks for
     extend = [max(0, op, b + n - (f - op)) for op, b, n, f in zip(out_pad, begin, sizes, full)]
     return Window(tuple(kernel), tuple(strides), tuple(dilations), tuple(begin), (0,) * rank), extend, sizes
 
 
-def _dynamic_sizes(node, kernel, strides, dilations, out_pad, begin, end):
+def _dynamic_sizes(node, kernel, strides, dilations, out_pad, begin, end, first_spatial_axis):
     """Output sizes as tensors when the input's spatial sizes are only known at run time."""
     import tensorflow as tf
     shape = tf.shape(node.input(0))
-    return [(shape[i + 2] - 1) * s + (k - 1) * d + 1 + op - b - e
+    return [(shape[i + first_spatial_axis] - 1) * s + (k - 1) * d + 1 + op - b - e
             for i, (s, k, d, op, b, e) in enumerate(zip(strides, kernel, dilations, out_pad, begin, end))]

@@ -1,12 +1,13 @@
-"""Gemm: Y = alpha * A' @ B' + beta * C, C unidirectionally broadcast (optional since opset 11)."""
+"""Gemm: Y = alpha * A' @ B' + beta * C, C unidirectionally broadcast (optional since opset 11).
+The `broadcast` attribute of opsets < 7 only permitted what broadcasting computes anyway."""
 import tensorflow as tf
 
 from converter.tf_ops._matmul import compute_dtype
 from converter.tf_ops.registry import tf_op
 
 
-@tf_op("Gemm", since=7)
-def gemm_7(ctx, node):
+@tf_op("Gemm", since=1)
+def gemm_1(ctx, node):
     a, b, c = node.inputs[0], node.inputs[1], node.input(2)
     out_dtype = a.dtype
     work = compute_dtype(out_dtype)

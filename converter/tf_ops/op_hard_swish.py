@@ -8,5 +8,6 @@ from converter.tf_ops.registry import tf_op
 @tf_op("HardSwish", since=14)
 def hard_swish_14(ctx, node):
     x = node.inputs[0]
-    gate = tf.clip_by_value(x * scalar_like(1 / 6, x) + scalar_like(0.5, x), scalar_like(0, x), scalar_like(1, x))
+    linear = x * scalar_like(1 / 6, x) + scalar_like(0.5, x)
+    gate = tf.clip_by_value(linear, scalar_like(0, x), scalar_like(1, x))
     return [x * gate]

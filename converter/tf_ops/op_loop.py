@@ -9,8 +9,8 @@ in the body (captured by the while loop). Shapes may change between iterations: 
 """
 import tensorflow as tf
 
-from converter.tf_ops._control_flow import (element_type_of, invariants, loop_ready, match_loop_types,
-                                            new_accumulators, write_all)
+from converter.tf_ops._control_flow import (element_type_of, learn_invariants, loop_ready,
+                                            match_loop_types, new_accumulators, stack_all, unknown, write_all)
 from converter.tf_ops.registry import tf_op
 
 __all__ = ["element_type_of"]
@@ -33,7 +33,8 @@ def loop_1(ctx, node):
         return (tf.reshape(tf.cast(outputs[0], tf.bool), []),
                 match_loop_types(values, outputs[1:1 + count], what), outputs[1 + count:])
 
-    _, trial_values, trial_scans = run_body(start, cond0, initial)   # learn shapes and scan types
+    loop_shapes, trial_scans = learn_invariants(
+        lambda values: run_body(unknown(start), unknown(cond0), values)[1:], initial)
 
     def keep_going(i, cond, values, arrays):
         return cond if limit is None else tf.logical_and(cond, i < limit)
@@ -43,7 +44,7 @@ def loop_1(ctx, node):
         return i + 1, cond, values, write_all(arrays, i, scans)
 
     arrays = new_accumulators(trial_scans)
-    shapes = (tf.TensorShape([]), tf.TensorShape([]), invariants(initial, trial_values),
+    shapes = (tf.TensorShape([]), tf.TensorShape([]), loop_shapes,
               [tf.TensorShape(None)] * len(arrays))
     _, _, final, arrays = tf.while_loop(keep_going, step, (start, cond0, initial, arrays), shape_invariants=shapes)
-    return [*final, *[array.stack() for array in arrays]]
+    return [*final, *stack_all(arrays)]

@@ -1,10 +1,11 @@
-"""Max: variadic with numpy-style broadcasting (since 8). Versions 12 and 13 only add types."""
+"""Max: variadic with numpy-style broadcasting since 8.
+Before 8 the inputs had equal shapes, a special case. Versions 12 and 13 only add types."""
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import variadic
 from converter.tf_ops.registry import tf_op
 
 
-@tf_op("Max", since=8)
-def max_8(ctx, node):
+@tf_op("Max", since=1)
+def max_1(ctx, node):
     return [variadic(tf.math.maximum, [t for t in node.inputs if t is not None])]

@@ -6,13 +6,16 @@ from converter.tf_ops.registry import tf_op
 
 @tf_op("MaxUnpool", since=9)
 def max_unpool_9(ctx, node):
+    """Indices address the inferred (unpadded) shape; a given output_shape only adds zeros at the end."""
     x, indices, output_shape = node.input(0), node.input(1), node.input(2)
-    if output_shape is None:
-        output_shape = _default_output_shape(node, x)
-    output_shape = tf.cast(output_shape, tf.int64)
+    inferred = _default_output_shape(node, x)
     flat = tf.scatter_nd(tf.reshape(tf.cast(indices, tf.int64), [-1, 1]), tf.reshape(x, [-1]),
-                         tf.reshape(tf.reduce_prod(output_shape), [1]))
-    return [tf.reshape(flat, output_shape)]
+                         tf.reshape(tf.reduce_prod(inferred), [1]))
+    y = tf.reshape(flat, inferred)
+    if output_shape is None:
+        return [y]
+    grow = tf.cast(output_shape, tf.int64) - inferred
+    return [tf.pad(y, tf.stack([tf.zeros_like(grow), grow], axis=1))]
 
 
 def _default_output_shape(node, x):

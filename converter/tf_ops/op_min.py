@@ -1,10 +1,11 @@
-"""Min: variadic with numpy-style broadcasting (since 8). Versions 12 and 13 only add types."""
+"""Min: variadic with numpy-style broadcasting since 8.
+Before 8 the inputs had equal shapes, a special case. Versions 12 and 13 only add types."""
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import variadic
 from converter.tf_ops.registry import tf_op
 
 
-@tf_op("Min", since=8)
-def min_8(ctx, node):
+@tf_op("Min", since=1)
+def min_1(ctx, node):
     return [variadic(tf.math.minimum, [t for t in node.inputs if t is not None])]

@@ -1,10 +1,11 @@
-"""Mish: x * tanh(softplus(x)). Version 22 only adds types."""
+"""Mish: x * tanh(softplus(x)), half floats in float32 (the composition loses precision).
+Version 22 only adds types."""
 import tensorflow as tf
 
+from converter.tf_ops._elementwise import HALF_FLOATS, widened
 from converter.tf_ops.registry import tf_op
 
 
 @tf_op("Mish", since=18)
 def mish_18(ctx, node):
-    x = node.inputs[0]
-    return [x * tf.math.tanh(tf.nn.softplus(x))]
+    return [widened(lambda x: x * tf.math.tanh(tf.nn.softplus(x)), node.inputs[0], when=HALF_FLOATS)]

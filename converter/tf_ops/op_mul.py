@@ -1,7 +1,14 @@
-"""Mul: numpy-style broadcasting. Later versions (13, 14) only add types."""
+"""Mul: numpy-style broadcasting since 7; before 7, the legacy broadcast/axis attributes.
+Versions 13 and 14 only add types."""
 import tensorflow as tf
 
+from converter.tf_ops._elementwise import legacy_broadcast
 from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Mul", since=1)
+def mul_1(ctx, node):
+    return [tf.math.multiply(*legacy_broadcast(node, node.inputs[0], node.inputs[1]))]
 
 
 @tf_op("Mul", since=7)

@@ -14,22 +14,26 @@ from converter.tf_ops.registry import tf_op
 def _pad(node, data, pads, value, axes, mode):
     rank = data.shape.rank
     pads = tf.cast(tf.reshape(pads, [2, -1]), tf.int64)   # [[begin...], [end...]] for the listed axes
-    axes = list(range(rank)) if axes is None else [normalize_axis(a, rank) for a in axes]
+    static_axes = tf.get_static_value(axes) if axes is not None else list(range(rank))
+    if static_axes is not None:
+        padded_axes = [normalize_axis(int(a), rank) for a in np.reshape(static_axes, -1)]
+        index = tf.constant([[a] for a in padded_axes], tf.int64)
+    else:                                                  # axes known at run time only: visit every axis
+        padded_axes = list(range(rank))
+        axes = tf.cast(tf.reshape(axes, [-1]), tf.int64)
+        index = tf.expand_dims(tf.where(axes < 0, axes + rank, axes), -1)
+    begin, end = tf.scatter_nd(index, pads[0], [rank]), tf.scatter_nd(index, pads[1], [rank])
     if mode == "constant":
-        return _pad_constant(data, pads, axes, value)
+        return _pad_constant(data, begin, end, value)
     if mode not in ("reflect", "edge", "wrap"):
         raise OpTranslationError(f"{node.describe()}: pad mode {mode!r} is not constant/reflect/edge/wrap")
-    for i, axis in enumerate(axes):
-        data = tf.gather(data, _source_indices(tf.shape(data, out_type=tf.int64)[axis], pads[0, i], pads[1, i], mode),
-                         axis=axis)
+    for axis in padded_axes:
+        size = tf.shape(data, out_type=tf.int64)[axis]
+        data = tf.gather(data, _source_indices(size, begin[axis], end[axis], mode), axis=axis)
     return data
 
 
-def _pad_constant(data, pads, axes, value):
-    rank = data.shape.rank
-    index = tf.constant([[a] for a in axes], tf.int64)
-    begin = tf.scatter_nd(index, pads[0], [rank])
-    end = tf.scatter_nd(index, pads[1], [rank])
+def _pad_constant(data, begin, end, value):
     value = tf.zeros([], data.dtype) if value is None else tf.cast(tf.reshape(value, []), data.dtype)
     padded = tf.pad(data, tf.stack([tf.maximum(begin, 0), tf.maximum(end, 0)], axis=1), constant_values=value)
     static_begin, static_end = tf.get_static_value(begin), tf.get_static_value(end)
@@ -61,10 +65,4 @@ def pad_2(ctx, node):
 
 @tf_op("Pad", since=11)
 def pad_11(ctx, node):
-    axes = node.input(3)
-    if axes is not None:
-        static = tf.get_static_value(axes)
-        if static is None:
-            raise OpTranslationError(f"{node.describe()}: Pad axes (input 3) must be a constant")
-        axes = [int(a) for a in np.reshape(static, -1)]
-    return [_pad(node, node.inputs[0], node.inputs[1], node.input(2), axes, node.attr("mode", "constant"))]
+    return [_pad(node, node.inputs[0], node.inputs[1], node.input(2), node.input(3), node.attr("mode", "constant"))]

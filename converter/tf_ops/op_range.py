@@ -24,7 +24,8 @@ def range_27(ctx, node):
         return range_11(ctx, node)
     stash = {1: tf.float32, 11: tf.float64}.get(stash_type)
     if stash is None:
-        raise OpTranslationError(f"{node.describe()}: stash_type={stash_type} is not FLOAT (1) or DOUBLE (11)")
+        raise OpTranslationError(f"{node.describe()}: stash_type={stash_type} is not FLOAT (1) or "
+                                 "DOUBLE (11)")
     return [_range(*node.inputs[:3], compute_floats_in=stash)]
 
 

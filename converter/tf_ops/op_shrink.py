@@ -1,17 +1,16 @@
-"""Shrink: x + bias for x < -lambd, x - bias for x > lambd, 0 in between (also for integer x)."""
+"""Shrink: x + bias for x < -lambd, x - bias for x > lambd, 0 in between. For integer x the float
+attributes apply in float64 and the result is cast back, as onnx's reference does."""
 import tensorflow as tf
 
-from converter.tf_ops._elementwise import scalar_like
 from converter.tf_ops.registry import tf_op
 
 
 @tf_op("Shrink", since=9)
 def shrink_9(ctx, node):
     x = node.inputs[0]
-    lambd, bias = node.attr("lambd", 0.5), node.attr("bias", 0.0)
-    # Compare in float so that a fractional lambd is not truncated for integer inputs.
-    as_float = tf.cast(x, tf.float64) if not x.dtype.is_floating else x
-    lambd_t = tf.constant(lambd, as_float.dtype)
-    bias_t = scalar_like(bias, x)
-    zeros = tf.zeros_like(x)
-    return [tf.where(as_float < -lambd_t, x + bias_t, tf.where(as_float > lambd_t, x - bias_t, zeros))]
+    compute = x if x.dtype.is_floating else tf.cast(x, tf.float64)
+    lambd = tf.constant(node.attr("lambd", 0.5), compute.dtype)
+    bias = tf.constant(node.attr("bias", 0.0), compute.dtype)
+    shrunk = tf.where(compute < -lambd, compute + bias,
+                      tf.where(compute > lambd, compute - bias, tf.zeros_like(compute)))
+    return [tf.cast(shrunk, x.dtype)]

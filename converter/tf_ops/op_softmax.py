@@ -1,16 +1,14 @@
 """Softmax: before opset 13 the input is coerced to 2-D at `axis` (default 1); since 13 it runs
 along one axis (default -1)."""
-import tensorflow as tf
-
-from converter.tf_ops._softmax import along_axis, coerced_2d
+from converter.tf_ops._softmax import along_axis, coerced_2d, softmax_last
 from converter.tf_ops.registry import tf_op
 
 
 @tf_op("Softmax", since=1)
 def softmax_1(ctx, node):
-    return [coerced_2d(tf.nn.softmax, node.inputs[0], node.attr("axis", 1))]
+    return [coerced_2d(softmax_last, node.inputs[0], node.attr("axis", 1))]
 
 
 @tf_op("Softmax", since=13)
 def softmax_13(ctx, node):
-    return [along_axis(tf.nn.softmax, node.inputs[0], node.attr("axis", -1))]
+    return [along_axis(softmax_last, node.inputs[0], node.attr("axis", -1))]

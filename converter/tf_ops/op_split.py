@@ -10,17 +10,30 @@ def _split(node, sizes):
     data = node.inputs[0]
     axis = normalize_axis(node.attr("axis", 0), data.shape.rank)
     count = len(node.output_names)
+    dim = dims(data)[axis]
     if sizes is None:
-        sizes = _even_sizes(dims(data)[axis], count, uneven_last=node.opset >= 18)
+        sizes = _even_sizes(dim, count, uneven_last=node.opset >= 18)
+    if isinstance(dim, int) and isinstance(sizes, list) and (sum(sizes) != dim or min(sizes) < 0):
+        return _split_by_slices(data, sizes, axis)
     return list(tf.split(data, sizes, axis=axis, num=count))
 
 
+def _split_by_slices(data, sizes, axis):
+    """Sizes that do not fit the static dim: only valid in an If branch that is traced but never taken
+    (tf.split would fail while tracing it), so slice instead and let run time decide."""
+    outputs, start = [], 0
+    for size in sizes:
+        outputs.append(tf.gather(data, tf.range(start, start + size), axis=axis) if size >= 0 else data)
+        start += max(size, 0)
+    return outputs
+
+
 def _even_sizes(dim, count: int, uneven_last: bool):
-    if not uneven_last:
-        return count
-    if isinstance(dim, int):
+    if isinstance(dim, int) and (uneven_last or dim % count == 0):
         chunk = -(-dim // count)
         return [chunk] * (count - 1) + [dim - chunk * (count - 1)]
+    if not uneven_last:
+        return count
     chunk = (dim + count - 1) // count
     return tf.concat([tf.fill([count - 1], chunk), [dim - chunk * (count - 1)]], 0)
 

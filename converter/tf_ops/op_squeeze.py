@@ -1,7 +1,6 @@
 """Squeeze: axes attribute (< 13) or optional input (>= 13); no axes squeezes every static 1."""
 import tensorflow as tf
 
-from converter.errors import OpTranslationError
 from converter.tf_ops._axes import squeeze_dynamic
 from converter.tf_ops._util import normalize_axis, static_ints
 from converter.tf_ops.registry import tf_op
@@ -10,9 +9,9 @@ from converter.tf_ops.registry import tf_op
 def _squeeze(node, axes):
     data = node.inputs[0]
     if axes is None:
-        if None in data.shape.as_list():
-            raise OpTranslationError(f"{node.describe()}: Squeeze without axes needs a fully known input shape, "
-                                     f"got {data.shape}; export with explicit axes")
+        if None in data.shape.as_list():   # which dims are 1 is decided at run time (rank becomes unknown)
+            shape = tf.shape(data, out_type=tf.int64)
+            return [tf.reshape(data, tf.boolean_mask(shape, tf.not_equal(shape, 1)))]
         return [tf.squeeze(data)]
     rank = data.shape.rank
     return [tf.squeeze(data, axis=sorted(normalize_axis(a, rank) for a in axes))]

@@ -1,7 +1,14 @@
-"""Sub: numpy-style broadcasting; integer overflow wraps in both ONNX and TF. Later versions (13, 14) only add types."""
+"""Sub: numpy-style broadcasting since 7; before 7, the legacy broadcast/axis attributes. Integer
+overflow wraps in both ONNX and TF. Versions 13 and 14 only add types."""
 import tensorflow as tf
 
+from converter.tf_ops._elementwise import legacy_broadcast
 from converter.tf_ops.registry import tf_op
+
+
+@tf_op("Sub", since=1)
+def sub_1(ctx, node):
+    return [tf.math.subtract(*legacy_broadcast(node, node.inputs[0], node.inputs[1]))]
 
 
 @tf_op("Sub", since=7)

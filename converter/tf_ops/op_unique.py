@@ -3,6 +3,7 @@ values (or slices along `axis`, lexicographically); sorted=0 keeps first-occurre
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
+from converter.tf_ops._shape_util import dims, product, stack_dims
 from converter.tf_ops._util import normalize_axis
 from converter.tf_ops.registry import tf_op
 
@@ -27,7 +28,8 @@ def unique_11(ctx, node):
         axis = normalize_axis(axis, data.shape.rank)
         perm = [axis] + [d for d in range(data.shape.rank) if d != axis]
         moved = tf.transpose(data, perm)
-    rows = tf.reshape(moved, tf.stack([tf.shape(moved)[0], -1]))
+    moved_dims = dims(moved)
+    rows = tf.reshape(moved, stack_dims([moved_dims[0], product(moved_dims[1:])]))
     width = rows.shape[1]
     values, inverse = tf.raw_ops.UniqueV2(x=rows, axis=tf.constant([0], tf.int64), out_idx=tf.int64)
     count_unique = tf.shape(values, out_type=tf.int64)[0]

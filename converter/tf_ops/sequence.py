@@ -94,9 +94,19 @@ def _static_position(position, size: int, what: str, allow_end: bool) -> int:
 def at(sequence, position):
     if isinstance(sequence, list) and tf.get_static_value(position) is not None:
         return sequence[_static_position(position, len(sequence), "SequenceAt", allow_end=False)]
+    shape = _common_shape(sequence) if isinstance(sequence, list) else None
     sequence = to_dynamic(sequence)
-    position = tf.cast(position, tf.int64)
-    return sequence.at(tf.where(position < 0, position + sequence.length(), position))
+    position = tf.reshape(tf.cast(position, tf.int64), [])
+    element = sequence.at(tf.where(position < 0, position + sequence.length(), position))
+    return element if shape is None else tf.ensure_shape(element, shape)
+
+
+def _common_shape(elements: list) -> tf.TensorShape | None:
+    """The most specific static shape all elements share (dims that differ become None)."""
+    if not elements or any(e.shape.rank != elements[0].shape.rank for e in elements):
+        return None
+    dims = [d if all(e.shape[k] == d for e in elements) else None for k, d in enumerate(elements[0].shape)]
+    return tf.TensorShape(dims)
 
 
 def insert(sequence, tensor, position=None):
@@ -112,7 +122,7 @@ def insert(sequence, tensor, position=None):
                      tf.concat([sequence.offsets, sequence.offsets[-1:] + tf.size(flat, out_type=tf.int64)], 0),
                      tf.concat([sequence.dims, shape], 0),
                      tf.concat([sequence.dim_offsets, sequence.dim_offsets[-1:] + tf.size(shape, out_type=tf.int64)], 0))
-    position = tf.cast(position, tf.int64)
+    position = tf.reshape(tf.cast(position, tf.int64), [])
     position = tf.where(position < 0, position + sequence.length(), position)
     return _splice(sequence, position, position, [flat], [shape])
 
@@ -123,7 +133,7 @@ def erase(sequence, position=None):
                                                                               allow_end=False)
         return sequence[:index] + sequence[index + 1:]
     sequence = to_dynamic(sequence)
-    position = sequence.length() - 1 if position is None else tf.cast(position, tf.int64)
+    position = sequence.length() - 1 if position is None else tf.reshape(tf.cast(position, tf.int64), [])
     position = tf.where(position < 0, position + sequence.length(), position)
     return _splice(sequence, position, position + 1, [], [])
 

@@ -10,11 +10,11 @@ import onnx
 
 from converter.savedmodel import SignatureSpec
 from converter.verify.compare import OutputDiff, ParityReport, compare_output
-from converter.verify.inputs import make_feeds, specs_from_onnx
+from converter.verify.inputs import FeedSet, make_feed_sets, make_feeds, specs_from_onnx
 from converter.verify.session_runner import run_in_subprocess
 
-__all__ = ["verify_saved_model", "ParityReport", "OutputDiff", "make_feeds", "specs_from_onnx",
-           "onnxruntime_reference"]
+__all__ = ["verify_saved_model", "ParityReport", "OutputDiff", "FeedSet", "make_feed_sets", "make_feeds",
+           "specs_from_onnx", "onnxruntime_reference"]
 
 logger = logging.getLogger(__name__)
 
@@ -22,38 +22,53 @@ logger = logging.getLogger(__name__)
 Reference = Callable[[dict[str, np.ndarray]], list[np.ndarray]]
 
 
-def onnxruntime_reference(model: onnx.ModelProto | Path) -> Reference:
+# onnxruntime 1.31 reads IR versions up to 13, while onnx 1.23's helpers write 14 by default; the graph
+# features we use exist at 13, so the copy given to ONNX Runtime declares at most that.
+ONNXRUNTIME_MAX_IR_VERSION = 13
+
+
+def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True):
     import onnxruntime as ort
 
+    if model.ir_version > ONNXRUNTIME_MAX_IR_VERSION:
+        clamped = onnx.ModelProto()
+        clamped.CopyFrom(model)
+        clamped.ir_version = ONNXRUNTIME_MAX_IR_VERSION
+        model = clamped
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    source = str(model) if isinstance(model, Path) else model.SerializeToString()
-    session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    if not optimize:   # keep every node as it is (per-node diagnosis)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def onnxruntime_reference(model: onnx.ModelProto) -> Reference:
+    session = onnxruntime_session(model)
     names = [o.name for o in session.get_outputs()]
     return lambda feeds: session.run(names, feeds)
 
 
-def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec,
-                       feeds_by_batch: dict[int, dict[str, np.ndarray]], references: dict[str, Reference],
-                       atol: float, rtol: float, nhwc_inputs: frozenset[str] = frozenset()) -> ParityReport:
-    """Compare the SavedModel (run in a separate TF1-session process) with every reference at every batch."""
-    batches = sorted(feeds_by_batch)
+def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],
+                       references: dict[str, Reference], atol: float, rtol: float,
+                       nhwc_inputs: frozenset[str] = frozenset()) -> tuple[ParityReport, list[dict]]:
+    """Compare the SavedModel (run in a separate TF1-session process) with every reference on every input set.
+    Returns the report and the SavedModel's outputs per input set (keyed by signature output key)."""
     served = run_in_subprocess(saved_model_dir, signature,
-                               [_signature_feeds(spec, feeds_by_batch[b], nhwc_inputs) for b in batches])
+                               [signature_feeds(spec, s.feeds, nhwc_inputs) for s in feed_sets])
     report = ParityReport(atol, rtol)
-    for batch, outputs in zip(batches, served):
+    for feed_set, outputs in zip(feed_sets, served):
         for reference_name, reference in references.items():
-            expected = reference(feeds_by_batch[batch])
+            expected = reference(feed_set.feeds)
             if len(expected) != len(spec.outputs):
                 report.warnings.append(f"{reference_name} returned {len(expected)} outputs, the signature has "
                                        f"{len(spec.outputs)}; compared the first {min(len(expected), len(spec.outputs))}")
             for info, reference_value in zip(spec.outputs, expected):
-                report.rows.append(compare_output(batch, reference_name, info.key, outputs[info.key],
-                                                  np.asarray(reference_value), atol, rtol))
-    return report
+                report.rows.append(compare_output(feed_set.batch, reference_name, info.key, outputs[info.key],
+                                                  np.asarray(reference_value), atol, rtol, feed_set.label))
+    return report, served
 
 
-def _signature_feeds(spec: SignatureSpec, feeds: dict[str, np.ndarray], nhwc_inputs: frozenset[str]) -> dict:
+def signature_feeds(spec: SignatureSpec, feeds: dict[str, np.ndarray], nhwc_inputs: frozenset[str]) -> dict:
     """Feeds keyed by signature key; inputs published as NHWC (--io-layout nhwc) are transposed."""
     result = {}
     for info in spec.inputs:

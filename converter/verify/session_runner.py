@@ -57,6 +57,11 @@ def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[di
 
 
 def main(argv: list[str]) -> int:
+    import_quietly = Path(__file__).resolve().parents[2] / "scripts"
+    sys.path.insert(0, str(import_quietly))
+    from _cli import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     saved_model_dir, signature, *paths = argv
     pairs = list(zip(paths[0::2], paths[1::2]))
     feeds_list = [dict(np.load(in_path)) for in_path, _ in pairs]

@@ -11,10 +11,24 @@ EXCLUSIONS: dict[str, str] = {
     r"_cuda$": "CUDA device variants: this backend runs on CPU (TF Serving CPU build)",
     # -- training-only ops --
     r"^test_(adagrad|adam|momentum|nesterov_momentum)": "training-only optimizer ops (ai.onnx.preview.training)",
-    r"^test_training_dropout": "training-mode Dropout draws random masks whose values cannot match",
+    r"^test_training_dropout(?!_zero_ratio)": "training-mode Dropout draws random masks whose values cannot match (ratio 0 is deterministic and runs)",
     # -- elementwise / math / logic / cast family --
+    r"^test_cast(like)?_(no_saturate_)?\w*FNUZ": "TF has float8_e4m3fnuz/e5m2fnuz dtypes but no Cast (or any other) CPU kernel for them",
+    r"^test_cast(like)?_\w*FLOAT4E2M1": "TF has a float4_e2m1fn dtype but no Cast (or any other) CPU kernel for it",
+    r"^test_cast(like)?_(.*_)?U?INT2_": "TF has int2/uint2 dtypes but no Cast (or any other) CPU kernel for them",
+    r"^test_cast_e8m0_": "TF has no float8e8m0 dtype",
+    r"^test_bernoulli": "Bernoulli draws random values: TF's draws cannot equal the reference's, even with a seed",
     # -- tensor manipulation / indexing / sequence / string family --
     # -- nn: matmul / norm / reduce / softmax / rnn / attention family --
     # -- spatial: conv / pool / layout family --
     # -- control flow / quantization / signal / misc family --
+    r"^test_if_opt_": "an If whose branches return an empty vs a present optional under a run-time "
+                      "condition: empty optionals are None at graph-build time, a TF graph cannot choose",
+    r"^test_loop16_seq_none_": "onnx runner bug: assert_similar_outputs recurses into sequence elements as if "
+                               "they were output lists and calls len() on the 0-d first element (any backend fails)",
+    r"^test_(de)?quantizelinear_(u?int4|u?int2|float4e2m1)_": "int4/uint4 tensors have no TF cast kernel; "
+                                                             "int2/uint2/float4e2m1 have no TF dtype",
+    r"^test_dft_inverse(_opset19)?_": "reference data carries numpy float32 FFT round-off (1.9e-7 at bins whose "
+                                      "exact value is 0) above the suite's atol 1e-7; we compute in float64",
+    r"^test_image_decoder_decode_(jpeg2k|pnm|tiff)_": "TF has no JPEG 2000 / PNM / TIFF decoder",
 }

@@ -1,7 +1,8 @@
 """Bad input at each stage: one clear line, the documented exit code, and serving_models/ unchanged."""
 from __future__ import annotations
 
-import numpy as np
+import json
+
 import onnx
 import pytest
 from onnx import TensorProto, helper
@@ -105,5 +106,11 @@ def test_parity_failure_publishes_nothing(tmp_path, monkeypatch):
     with pytest.raises(ParityError) as error:
         convert(config)
     assert error.value.exit_code == 1
-    assert "max abs 0.5" in str(error.value) and "nothing was published" in str(error.value)
+    message = str(error.value)
+    assert "max abs 0.5" in message and "nothing was published" in message
+    assert "first divergent nodes: Relu node" in message
     assert tree_snapshot(root) == []
+    diagnosis = json.loads((tmp_path / "diagnosis" / "relu" / "diagnosis.json").read_text())
+    assert diagnosis["first_divergent"]["op_type"] == "Relu"
+    assert abs(diagnosis["first_divergent"]["max_abs"] - 0.5) < 1e-6
+    assert (tmp_path / "diagnosis" / "relu" / "diagnosis.png").stat().st_size > 1000

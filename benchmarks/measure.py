@@ -1,0 +1,132 @@
+"""Timing of one model in three runtimes: our SavedModel loaded the TF Serving way (a TF1 session on the
+`serve` tag, fed through the signature's tensor names), ONNX Runtime on the exported ONNX, and PyTorch
+eager. Latency is the median of `runs` timed calls after `warmup` untimed ones."""
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks.models import BenchModel
+
+
+@dataclass
+class Timing:
+    median_ms: float
+    p90_ms: float
+    runs: int
+
+    def as_dict(self) -> dict:
+        return {"median_ms": round(self.median_ms, 3), "p90_ms": round(self.p90_ms, 3), "runs": self.runs}
+
+
+def time_calls(call, warmup: int, runs: int) -> Timing:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], runs)
+
+
+def make_feeds(model: BenchModel, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for text in model.inputs:
+        name, dtype, shape = text.split(":")
+        dims = [batch, *[int(d) for d in shape.split("x")[1:]]]
+        if dtype.startswith("float"):
+            feeds[name] = rng.standard_normal(dims).astype(dtype)
+        else:
+            low, high = model.input_ranges.get(name, (0, 2))
+            feeds[name] = rng.integers(low, high, size=dims).astype(dtype)
+    return feeds
+
+
+def session_config(variant: str):
+    """TF1 session options for the serving variants we compare (TF Serving exposes the same knobs)."""
+    import tensorflow as tf
+    from tensorflow.core.protobuf import rewriter_config_pb2
+
+    config = tf.compat.v1.ConfigProto()
+    if variant == "inter_op_1":        # tensorflow_model_server --tensorflow_inter_op_parallelism=1
+        config.inter_op_parallelism_threads = 1
+    elif variant == "grappler_aggressive":
+        rewrite = config.graph_options.rewrite_options
+        rewrite.constant_folding = rewriter_config_pb2.RewriterConfig.AGGRESSIVE
+        rewrite.arithmetic_optimization = rewriter_config_pb2.RewriterConfig.AGGRESSIVE
+        rewrite.remapping = rewriter_config_pb2.RewriterConfig.AGGRESSIVE
+        rewrite.min_graph_nodes = -1
+    elif variant == "xla_auto_jit":    # needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit in the environment
+        config.graph_options.optimizer_options.global_jit_level = tf.compat.v1.OptimizerOptions.ON_1
+    elif variant != "default":
+        raise ValueError(f"unknown session variant {variant!r}")
+    return config
+
+
+class SessionRunner:
+    """A SavedModel in a TF1 session, as tensorflow_model_server loads it."""
+
+    def __init__(self, saved_model_dir: str, signature: str = "serving_default", variant: str = "default"):
+        import tensorflow as tf
+
+        self.graph = tf.Graph()
+        self.session = tf.compat.v1.Session(graph=self.graph, config=session_config(variant))
+        meta = tf.compat.v1.saved_model.loader.load(self.session, ["serve"], saved_model_dir)
+        sig = meta.signature_def[signature]
+        self.inputs = {key: info.name for key, info in sig.inputs.items()}
+        self.outputs = [info.name for info in sig.outputs.values()]
+        self.meta_graph = meta
+
+    def run(self, feeds: dict[str, np.ndarray], nhwc_inputs=()):
+        feed_dict = {self.inputs[name]: (np.moveaxis(value, 1, -1) if name in nhwc_inputs else value)
+                     for name, value in feeds.items()}
+        return self.session.run(self.outputs, feed_dict)
+
+    def op_profile(self, feeds: dict[str, np.ndarray], top: int = 8) -> list[tuple[str, float]]:
+        """Share of traced op time per op type over one run: where the time goes."""
+        import tensorflow as tf
+
+        options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
+        metadata = tf.compat.v1.RunMetadata()
+        feed_dict = {self.inputs[name]: value for name, value in feeds.items()}
+        self.session.run(self.outputs, feed_dict, options=options, run_metadata=metadata)
+        per_op: Counter = Counter()
+        for device in metadata.step_stats.dev_stats:
+            for stats in device.node_stats:
+                op = stats.timeline_label.split("(")[0].split("=")[-1].strip() or stats.node_name
+                per_op[op] += stats.op_end_rel_micros - stats.op_start_rel_micros
+        total = sum(per_op.values()) or 1
+        return [(op, round(100.0 * micros / total, 1)) for op, micros in per_op.most_common(top)]
+
+    def count_ops(self, op_type: str) -> int:
+        """Nodes of `op_type` in the loaded graph, functions included (e.g. Transposes run per request)."""
+        graph_def = self.meta_graph.graph_def
+        nodes = list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]
+        return sum(1 for n in nodes if n.op == op_type)
+
+    def close(self):
+        self.session.close()
+
+
+def onnxruntime_runner(onnx_path: str):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    return lambda feeds: session.run(None, {n: feeds[n] for n in names})
+
+
+def torch_runner(module):
+    import torch
+
+    def run(feeds):
+        with torch.inference_mode():
+            return module(*[torch.from_numpy(v) for v in feeds.values()])
+    return run

@@ -1,0 +1,266 @@
+"""CancelTransposesPass: push Transposes toward the outputs through layout-agnostic ops and cancel
+inverse pairs, so a channels-last region keeps one layout from its first to its last op.
+
+Repeated to a fixed point:
+1. Transpose of a Transpose composes into one (dropped when the composition is the identity);
+   Transpose of a constant folds into a new initializer.
+2. An op whose layout-carrying inputs all come from Transposes with the same perm P (or are constants,
+   re-laid out with P's inverse, broadcast-aware) runs on the untransposed tensors instead; its axis
+   attributes are remapped and P moves to its outputs (see `_layout_ops.py` for the op table).
+   A Transpose is only pushed when all its consumers are Transposes or ops it can be pushed through,
+   so a fan-out (residual Add + Pad) moves as a whole and nothing is added where a region ends.
+At the end, a Transpose that only moves size-1 axes (the [N,1,1,C] -> [N,C,1,1] before a classifier's
+Flatten) becomes a Reshape. Transposes remain where a region meets a layout-sensitive op (Reshape or
+Flatten across channels, Gather on an axis, MatMul) and at graph outputs.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import onnx_ir as ir
+
+from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, compose, constant_array,
+                                           inverse, ints_attr,
+                                           make_transpose, permuted_shape, redirect_uses)
+from converter.onnx_passes._layout_ops import LAYOUT_OPS
+
+__all__ = ["CancelTransposesPass", "count_transposes"]
+
+logger = logging.getLogger(__name__)
+
+
+def count_transposes(model: ir.Model) -> int:
+    return sum(1 for node in model.graph if node.op_type == "Transpose" and node.domain == "")
+
+
+class CancelTransposesPass(ir.passes.InPlacePass):
+    def __init__(self, max_rounds: int = 1000):
+        super().__init__()
+        self.max_rounds = max_rounds
+
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        before = count_transposes(model)
+        opset = model.opset_imports.get("", 0)
+        modified = False
+        for _ in range(self.max_rounds):
+            changed = _fold_and_compose(graph) | _push_once(graph, opset) | _remove_dead_transposes(graph)
+            modified |= changed
+            if not changed:
+                break
+        modified |= _hoist_to_inputs(graph, opset)
+        modified |= _unit_transposes_to_reshapes(graph)
+        modified |= _remove_dead_transposes(graph)
+        logger.debug("CancelTransposesPass: %d -> %d transposes", before, count_transposes(model))
+        if modified:
+            allow_free_initializers(model)
+        return ir.passes.PassResult(model, modified)
+
+
+def _transposes(graph: ir.Graph) -> list[ir.Node]:
+    return [n for n in graph if n.op_type == "Transpose" and n.domain == ""]
+
+
+def perm_of(node: ir.Node) -> list[int] | None:
+    perm = ints_attr(node, "perm")
+    if perm is None and node.inputs[0].shape is not None:
+        perm = list(range(len(node.inputs[0].shape)))[::-1]
+    return perm
+
+
+def _fold_and_compose(graph: ir.Graph) -> bool:
+    changed = False
+    for node in _transposes(graph):
+        if node.graph is None:
+            continue
+        source, perm = node.inputs[0], perm_of(node)
+        if perm is None:
+            continue
+        producer = source.producer()
+        array = constant_array(source)
+        if array is not None and array.ndim == len(perm) and not node.outputs[0].is_graph_output():
+            folded = add_initializer(graph, f"{source.name}_t", np.ascontiguousarray(array.transpose(perm)))
+            redirect_uses(graph, node.outputs[0], folded)
+            changed = True
+        elif producer is not None and producer.op_type == "Transpose" and producer.domain == "":
+            first = perm_of(producer)
+            if first is None:
+                continue
+            combined = compose(first, perm)
+            if combined == list(range(len(combined))):
+                if not node.outputs[0].is_graph_output() or not producer.inputs[0].is_graph_input():
+                    redirect_uses(graph, node.outputs[0], producer.inputs[0])
+                    changed = True
+            else:
+                node.replace_input_with(0, producer.inputs[0])
+                node.attributes["perm"] = ir.AttrInt64s("perm", combined)
+                changed = True
+    return changed
+
+
+def _push_once(graph: ir.Graph, opset: int) -> bool:
+    changed = False
+    for node in list(graph):
+        if node.graph is None or node.domain not in ("", "ai.onnx"):
+            continue
+        rule = LAYOUT_OPS.get(node.op_type)
+        if rule is not None and _push(graph, node, rule, opset):
+            changed = True
+    return changed
+
+
+def _push(graph: ir.Graph, node: ir.Node, rule, opset: int) -> bool:
+    indices = [i for i in rule.layout_inputs(node) if i < len(node.inputs) and node.inputs[i] is not None]
+    feeding = [node.inputs[i].producer() for i in indices]
+    perms = {tuple(perm_of(p)) for p in feeding if _is_transpose(p) and perm_of(p) is not None}
+    if len(perms) != 1:
+        return False
+    perm = list(perms.pop())
+    rank = len(perm)
+    constants = {}
+    for i, producer in zip(indices, feeding):
+        if _is_transpose(producer):
+            if not _only_consumer(producer, node):
+                return False
+            continue
+        array = constant_array(node.inputs[i])
+        if array is None or array.ndim > rank:
+            return False
+        constants[i] = array
+    remap = rule.remap(node, perm, opset)
+    if remap is None:
+        return False
+    for i, producer in zip(indices, feeding):
+        if i in constants:
+            node.replace_input_with(i, _relayout_constant(graph, node.inputs[i], constants[i], perm))
+        else:
+            node.replace_input_with(i, producer.inputs[0])
+    remap.apply(graph, node)
+    for output, out_perm in zip(node.outputs, remap.output_perms):
+        if output.uses() or output.is_graph_output():
+            _transpose_output(graph, node, output, out_perm)
+    return True
+
+
+def _is_transpose(node: ir.Node | None) -> bool:
+    return node is not None and node.op_type == "Transpose" and node.domain == ""
+
+
+def _only_consumer(transpose: ir.Node, node: ir.Node) -> bool:
+    """Pushing is worth it: every other consumer of the transpose is a Transpose (they compose) or an op
+    it can be pushed through next (a fan-out into a residual Add and a Pad, say)."""
+    out = transpose.outputs[0]
+    if out.is_graph_output():
+        return False
+    return all(user is node or _is_transpose(user) or
+               (user.domain in ("", "ai.onnx") and user.op_type in LAYOUT_OPS) for user, _ in out.uses())
+
+
+def _relayout_constant(graph: ir.Graph, value: ir.Value, array: np.ndarray, perm: list[int]) -> ir.Value:
+    if array.size == 1:
+        return value
+    full = array.reshape((1,) * (len(perm) - array.ndim) + array.shape)
+    return add_initializer(graph, f"{value.name}_relayout", np.ascontiguousarray(full.transpose(inverse(perm))))
+
+
+def _transpose_output(graph: ir.Graph, node: ir.Node, output: ir.Value, perm: list[int] | None) -> None:
+    """`output` now holds the untransposed layout; consumers get Transpose(output, perm)."""
+    if perm is None or perm == list(range(len(perm))):
+        return
+    old_shape = output.shape
+    output.shape = permuted_shape(old_shape, inverse(perm))
+    transpose = make_transpose(output, perm, f"{node.name or node.op_type}_{output.name}_pushed")
+    transpose.outputs[0].shape = old_shape
+    graph.insert_after(node, transpose)
+    redirect_uses(graph, output, transpose.outputs[0], exclude=transpose)
+
+
+def _hoist_to_inputs(graph: ir.Graph, opset: int) -> bool:
+    """Move a transpose up through the layout-agnostic single-input ops (an explicit Pad, say) between
+    it and a graph input, so it sits on the input itself (where ExposeNhwcInputsPass can drop it).
+    Done once at the end: in the main loop it would undo pushes."""
+    changed = False
+    refused: set[int] = set()
+    for _ in range(len(graph)):
+        target = next((t for t in _transposes(graph)
+                       if id(t) not in refused and _hoistable(t.inputs[0].producer(), t)), None)
+        if target is None:
+            return changed
+        node = target.inputs[0].producer()
+        perm, source = perm_of(target), node.inputs[0]
+        down = make_transpose(source, perm, f"{node.name or node.op_type}_hoisted")
+        back = make_transpose(down.outputs[0], inverse(perm), f"{node.name or node.op_type}_hoisted_back")
+        graph.insert_before(node, [down, back])
+        node.replace_input_with(0, back.outputs[0])
+        if not _push(graph, node, LAYOUT_OPS[node.op_type], opset):   # e.g. a Pad with computed pads
+            node.replace_input_with(0, source)
+            graph.remove([back, down], safe=True)
+            refused.add(id(target))
+            continue
+        _fold_and_compose(graph)
+        _remove_dead_transposes(graph)
+        changed = True
+    return changed
+
+
+def _hoistable(node: ir.Node | None, transpose: ir.Node) -> bool:
+    while node is not None:
+        rule = LAYOUT_OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+        if rule is None or rule.layout_inputs(node) != [0] or len(node.outputs) != 1:
+            return False
+        if [user for user, _ in node.outputs[0].uses()] != [transpose] or node.outputs[0].is_graph_output():
+            return False
+        source = node.inputs[0]
+        if source.is_graph_input():
+            return True
+        node, transpose = source.producer(), node
+    return False
+
+
+def _remove_dead_transposes(graph: ir.Graph) -> bool:
+    changed = False
+    for node in reversed(_transposes(graph)):
+        out = node.outputs[0]
+        if not out.uses() and not out.is_graph_output():
+            graph.remove(node, safe=True)
+            changed = True
+    return changed
+
+
+def _unit_transposes_to_reshapes(graph: ir.Graph) -> bool:
+    changed = False
+    for node in _transposes(graph):
+        target = _reshape_target(node)
+        if target is None:
+            continue
+        shape = add_initializer(graph, f"{node.name or 'transpose'}_as_reshape", np.array(target, np.int64))
+        reshape = ir.Node("", "Reshape", [node.inputs[0], shape], name=f"{node.name or 'transpose'}_reshape")
+        reshape.outputs[0].shape = node.outputs[0].shape
+        reshape.outputs[0].type = node.outputs[0].type
+        graph.insert_after(node, reshape)
+        redirect_uses(graph, node.outputs[0], reshape.outputs[0])
+        changed = True
+    return changed
+
+
+def _reshape_target(node: ir.Node) -> list[int] | None:
+    """Reshape dims equal to this transpose, when it only moves size-1 axes; else None."""
+    shape, perm = node.inputs[0].shape, perm_of(node)
+    if shape is None or perm is None:
+        return None
+    dims = [d if isinstance(d, int) else None for d in shape]
+    moved = [p for p in perm if dims[p] != 1]
+    if moved != sorted(moved):
+        return None
+    target = []
+    unknown = 0
+    for position, source in enumerate(perm):
+        if dims[source] is not None:
+            target.append(dims[source])
+        elif source == position:
+            target.append(0)          # Reshape's 0 copies the input's dim at the same position
+        else:
+            target.append(-1)
+            unknown += 1
+    return target if unknown <= 1 else None

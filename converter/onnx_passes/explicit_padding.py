@@ -1,0 +1,157 @@
+"""ExplicitPaddingPass: give every Conv/MaxPool/AveragePool/LpPool padding TF can run directly.
+
+TF's conv and pool kernels know only SAME (extra pixel at the end, like ONNX SAME_UPPER) and VALID.
+- pads that are exactly TF's SAME or VALID (on the known input size) become auto_pad=SAME_UPPER/VALID;
+- any other pads (asymmetric, SAME_LOWER, ceil_mode's extension) become an explicit `Pad` node
+  (0 for Conv/LpPool and AveragePool with count_include_pad=1, -inf for MaxPool) and the op runs VALID.
+Left as they are (the translation computes them exactly): AveragePool with count_include_pad=0 and
+pads, or with a ceil_mode extension (the extension is never counted in the divisor); MaxPool with an
+Indices output (indices would refer to the padded tensor); ConvTranspose (its pads crop the output).
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import onnx_ir as ir
+
+from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, int_attr, ints_attr,
+                                           str_attr)
+
+__all__ = ["ExplicitPaddingPass", "resolve_pads"]
+
+logger = logging.getLogger(__name__)
+
+_PADDED_OPS = ("Conv", "MaxPool", "AveragePool", "LpPool")
+
+
+class ExplicitPaddingPass(ir.passes.InPlacePass):
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        if model.opset_imports.get("", 0) < 11:      # Pad takes pads as an attribute before opset 11
+            return ir.passes.PassResult(model, False)
+        modified = False
+        for node in list(model.graph):
+            if node.domain == "" and node.op_type in _PADDED_OPS:
+                modified |= _rewrite(model.graph, node)
+        if modified:
+            allow_free_initializers(model)
+        return ir.passes.PassResult(model, modified)
+
+
+def _rewrite(graph: ir.Graph, node: ir.Node) -> bool:
+    x = node.inputs[0]
+    kernel = _kernel(node)
+    if kernel is None or x.shape is None or len(x.shape) != len(kernel) + 2:
+        return False
+    spatial = [d if isinstance(d, int) else None for d in list(x.shape)[2:]]
+    resolved = resolve_pads(node, spatial, kernel)
+    if resolved is None:
+        return False
+    begin, end, extra = resolved
+    op = node.op_type
+    count_include_pad = op == "AveragePool" and int_attr(node, "count_include_pad") == 1
+    dilated = any(d != 1 for d in ints_attr(node, "dilations", [1] * len(kernel)))
+    if not any(begin) and not any(end) and not any(extra):
+        return _set_auto_pad(node, "VALID")
+    # onnxruntime (the verification reference) refuses SAME with dilations: those keep explicit pads,
+    # which the translation still recognises as TF's SAME.
+    if (not any(extra) and None not in spatial and not count_include_pad and not dilated
+            and (begin, end) == _tf_same(node, spatial, kernel)):
+        return _set_auto_pad(node, "SAME_UPPER")
+    if op == "MaxPool" and len(node.outputs) > 1 and node.outputs[1].uses():
+        return False
+    if op == "AveragePool" and (not count_include_pad or any(extra)):
+        return False
+    if min(begin + end) < 0:
+        return False
+    return _insert_pad(graph, node, begin, [e + c for e, c in zip(end, extra)])
+
+
+def resolve_pads(node: ir.Node, spatial: list[int | None], kernel: list[int]):
+    """(begin, end, ceil_extension) per spatial axis, or None when it depends on unknown sizes."""
+    rank = len(kernel)
+    strides = ints_attr(node, "strides", [1] * rank)
+    dilations = ints_attr(node, "dilations", [1] * rank)
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilations)]
+    auto_pad = str_attr(node, "auto_pad", "NOTSET")
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        if None in spatial:
+            return None
+        pool_rule = node.op_type in ("AveragePool", "LpPool")   # the ONNX reference sizes these by kernel
+        totals = [_same_total(n, s, k if pool_rule else span) for n, s, k, span in zip(spatial, strides, kernel, spans)]
+        small, large = [t // 2 for t in totals], [t - t // 2 for t in totals]
+        begin, end = (small, large) if auto_pad == "SAME_UPPER" else (large, small)
+    elif auto_pad == "VALID":
+        begin, end = [0] * rank, [0] * rank
+    else:
+        pads = ints_attr(node, "pads", [0] * 2 * rank)
+        begin, end = pads[:rank], pads[rank:]
+    extra = [0] * rank
+    if node.op_type != "Conv" and int_attr(node, "ceil_mode"):
+        if None in spatial:
+            return None
+        for i, (n, s, span) in enumerate(zip(spatial, strides, spans)):
+            out = math.ceil((n + begin[i] + end[i] - span) / s) + 1
+            if (out - 1) * s >= n + begin[i]:   # a last window starting in the end padding is dropped
+                out -= 1
+            extra[i] = max(0, (out - 1) * s + span - (n + begin[i] + end[i]))
+    return list(begin), list(end), extra
+
+
+def _same_total(size: int, stride: int, span: int) -> int:
+    return max(0, (math.ceil(size / stride) - 1) * stride + span - size)
+
+
+def _tf_same(node, spatial, kernel):
+    rank = len(kernel)
+    strides = ints_attr(node, "strides", [1] * rank)
+    dilations = ints_attr(node, "dilations", [1] * rank)
+    totals = [_same_total(n, s, (k - 1) * d + 1) for n, s, k, d in zip(spatial, strides, kernel, dilations)]
+    return [t // 2 for t in totals], [t - t // 2 for t in totals]
+
+
+def _kernel(node: ir.Node) -> list[int] | None:
+    kernel = ints_attr(node, "kernel_shape")
+    if kernel:
+        return kernel
+    weight = node.inputs[1] if node.op_type == "Conv" and len(node.inputs) > 1 else None
+    if weight is None or weight.shape is None or not all(isinstance(d, int) for d in weight.shape):
+        return None
+    return list(weight.shape)[2:]
+
+
+def _set_auto_pad(node: ir.Node, auto_pad: str) -> bool:
+    before = (str_attr(node, "auto_pad", "NOTSET"), "pads" in node.attributes, int_attr(node, "ceil_mode"))
+    node.attributes.pop("pads", None)
+    node.attributes.pop("ceil_mode", None)
+    node.attributes["auto_pad"] = ir.AttrString("auto_pad", auto_pad)
+    return before != (auto_pad, False, 0)
+
+
+def _insert_pad(graph: ir.Graph, node: ir.Node, begin: list[int], end: list[int]) -> bool:
+    x = node.inputs[0]
+    if x.dtype is None:
+        return False
+    np_dtype = x.dtype.numpy()
+    if node.op_type == "MaxPool":
+        if not np.issubdtype(np_dtype, np.floating):
+            return False
+        fill = np.array(-np.inf, np_dtype)
+    else:
+        fill = np.array(0, np_dtype)
+    stem = node.name or node.op_type
+    pads = add_initializer(graph, f"{stem}_pads", np.array([0, 0, *begin, 0, 0, *end], np.int64))
+    value = add_initializer(graph, f"{stem}_pad_value", fill)
+    pad = ir.Node("", "Pad", [x, pads, value], [ir.AttrString("mode", "constant")], name=f"{stem}_explicit_pad")
+    padded = pad.outputs[0]
+    padded.name = f"{stem}_padded"
+    padded.type = x.type
+    dims = list(x.shape)
+    padded.shape = ir.Shape(dims[:2] + [d + b + e if isinstance(d, int) else None
+                                        for d, b, e in zip(dims[2:], begin, end)])
+    graph.insert_before(node, pad)
+    node.replace_input_with(0, padded)
+    _set_auto_pad(node, "VALID")
+    logger.debug("%s: pads %s/%s made explicit", stem, begin, end)
+    return True

@@ -1,0 +1,93 @@
+"""The two serving steps of a conversion, ready for converter/pipeline.py to call.
+
+prepare_version(): inside the staging folder, before publish: write the warmup file, then load the
+folder with TF's C API in a fresh process, replay the warmup requests and run the verification
+feeds, compare with the expected outputs and check the ops.
+after_publish(): regenerate serving_models/models.config and, with --batching, the batching file.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from converter.errors import ParityError, UnsupportedModelError
+from converter.serving.batching import write_batching_parameters
+from converter.serving.load_check import ServingCheckReport, run_load_check
+from converter.serving.model_config import CONFIG_FILENAME, ModelPolicy, write_models_config
+from converter.serving.warmup import write_warmup_requests
+
+log = logging.getLogger(__name__)
+DEFAULT_POLICY = ModelPolicy()
+
+
+@dataclass
+class ServingPreparation:
+    warmup_path: Path | None
+    check: ServingCheckReport
+    notes: list[str]
+
+
+def resize_batch(feeds: dict[str, np.ndarray], batch: int) -> dict[str, np.ndarray]:
+    """The same inputs with dim 0 cut or cycled to `batch` rows (warmup needs realistic, not new, data)."""
+    return {k: np.take(np.asarray(v), np.arange(batch) % max(len(v), 1), axis=0) for k, v in feeds.items()}
+
+
+def signature_feeds(spec, feeds: dict[str, np.ndarray], nhwc_inputs: frozenset[str] = frozenset()) -> dict:
+    """Feeds keyed by ONNX name -> keyed by signature key, NHWC-published inputs transposed."""
+    return {info.key: (np.moveaxis(feeds[info.onnx_name], 1, -1) if info.onnx_name in nhwc_inputs
+                       else feeds[info.onnx_name]) for info in spec.inputs}
+
+
+def signature_inputs(spec) -> dict[str, tuple[tuple[int, ...], str]]:
+    """SignatureSpec inputs as {key: (shape with -1 for dynamic dims, dtype)} for the batching check."""
+    return {info.key: (tuple(-1 if d is None else int(d) for d in info.shape), info.dtype) for info in spec.inputs}
+
+
+def prepare_version(version_dir: Path, model_name: str, signature_name: str,
+                    feeds_by_batch: dict[int, dict[str, np.ndarray]],
+                    expected_by_batch: dict[int, dict[str, np.ndarray]] | None,
+                    warmup_batch_sizes: tuple[int, ...] = (1, 8), atol: float = 1e-4, rtol: float = 1e-3,
+                    serving_version: str | None = None) -> ServingPreparation:
+    """feeds/expected keyed by batch then by signature key. Raises nothing for parity; see raise_for()."""
+    batches = sorted(feeds_by_batch)
+    warmup_path = None
+    warmup_feeds = []
+    if warmup_batch_sizes:
+        base = feeds_by_batch[batches[-1]]
+        warmup_feeds = [resize_batch(base, b) for b in warmup_batch_sizes]
+        warmup_path = write_warmup_requests(version_dir, model_name, signature_name, warmup_feeds)
+    feed_sets = [feeds_by_batch[b] for b in batches] + warmup_feeds
+    expected = [(expected_by_batch or {}).get(b) for b in batches] + [None] * len(warmup_feeds)
+    labels = [f"batch {b}" for b in batches] + [f"warmup batch {b}" for b in warmup_batch_sizes]
+    runs = [{"feed_set": i, "signatures": [signature_name], "label": labels[i]} for i in range(len(feed_sets))]
+    check = run_load_check(version_dir, feed_sets, runs, expected, atol, rtol, serving_version)
+    notes = [f"serving check: {w}" for w in check.warnings]
+    log.info("%s", check.summary())
+    return ServingPreparation(warmup_path, check, notes)
+
+
+def raise_for(check: ServingCheckReport) -> None:
+    """The pipeline's policy: op problems or run errors -> UnsupportedModelError, parity -> ParityError."""
+    if check.ok:
+        return
+    first = check.problems[0]
+    if not check.ops_ok or any(s.error for s in check.signatures.values()):
+        raise UnsupportedModelError(f"TF Serving could not run {check.version_dir}: {first}")
+    raise ParityError(f"the SavedModel loaded by TF's C API (as TF Serving loads it) differs: {first}")
+
+
+def after_publish(serving_root: Path, model_name: str, policy: str = "latest:1",
+                  labels: tuple[tuple[str, int], ...] = (), batching: bool = False,
+                  signature_inputs: dict[str, tuple[tuple[int, ...], str]] | None = None,
+                  base_path_prefix: str = "/models", **batching_params) -> list[Path]:
+    """Regenerate models.config (keeping other models' and, for the default policy, this model's settings)."""
+    serving_root = Path(serving_root)
+    wanted = ModelPolicy(policy, tuple(labels))
+    overrides = {} if (wanted == DEFAULT_POLICY and (serving_root / CONFIG_FILENAME).exists()) else {model_name: wanted}
+    written = [write_models_config(serving_root, overrides, base_path_prefix)]
+    if batching:
+        written.append(write_batching_parameters(serving_root, signature_inputs or {}, **batching_params))
+    return written

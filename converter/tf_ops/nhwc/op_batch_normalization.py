@@ -1,0 +1,19 @@
+"""converter.nhwc::BatchNormalization (inference form): per-channel affine on the last axis.
+
+4-D float32 uses FusedBatchNormV3, which grappler's remapper fuses into a preceding Conv2D."""
+import tensorflow as tf
+
+from converter.tf_ops.nhwc import NHWC_DOMAIN
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("BatchNormalization", since=1, domain=NHWC_DOMAIN)
+def nhwc_batch_normalization_1(ctx, node):
+    x, scale, bias, mean, var = node.inputs[:5]
+    epsilon = float(node.attr("epsilon", 1e-5))
+    if x.shape.rank == 4 and x.dtype == tf.float32 and scale.dtype == tf.float32:
+        y, _, _ = tf.compat.v1.nn.fused_batch_norm(x, scale, bias, mean, var, epsilon=epsilon,
+                                                   data_format="NHWC", is_training=False)
+        return [y]
+    multiplier = scale * tf.math.rsqrt(var + tf.cast(epsilon, var.dtype))
+    return [x * tf.cast(multiplier, x.dtype) + tf.cast(bias - mean * multiplier, x.dtype)]

@@ -1,0 +1,10 @@
+"""BlackmanWindow: 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N)."""
+import tensorflow as tf
+
+from converter.tf_ops._window import window
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("BlackmanWindow", since=17)
+def blackman_window_17(ctx, node):
+    return window(node, lambda phase: 0.42 - 0.5 * tf.cos(phase) + 0.08 * tf.cos(2.0 * phase))

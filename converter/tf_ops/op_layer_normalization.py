@@ -1,0 +1,20 @@
+"""LayerNormalization (opset 17): normalize over axes [axis, rank); optional Mean and InvStdDev
+outputs keep the reduced axes as size 1."""
+import tensorflow as tf
+
+from converter.tf_ops._norm import stash_dtype, standardize
+from converter.tf_ops._util import normalize_axis
+from converter.tf_ops.registry import tf_op
+
+
+@tf_op("LayerNormalization", since=17)
+def layer_normalization_17(ctx, node):
+    x, scale, bias = node.inputs[0], node.inputs[1], node.input(2)
+    rank = x.shape.rank
+    axis = normalize_axis(node.attr("axis", -1), rank)
+    work = stash_dtype(x.dtype, node.attr("stash_type", 1))
+    normalized, mean, inv_std = standardize(tf.cast(x, work), list(range(axis, rank)), node.attr("epsilon", 1e-5))
+    y = tf.cast(normalized, x.dtype) * scale
+    if bias is not None:
+        y = y + bias
+    return [y, tf.cast(mean, work), tf.cast(inv_std, work)]

@@ -1,0 +1,60 @@
+"""Scan (opset 9+): run `body` once per slice of the scan inputs, carrying state variables.
+
+Inputs: N initial states, then `num_scan_inputs` scan inputs sliced along scan_input_axes (reversed
+where scan_input_directions is 1). Body: (states..., slices...) -> (states..., scan output slices...);
+scan outputs are stacked along scan_output_axes (reversed where scan_output_directions is 1).
+Opset 11 added negative axes, handled for every version; 16+ only added types. Opset 8 (batch axis
+and sequence_lens) has other semantics and no handler. The sequence length may be dynamic."""
+import tensorflow as tf
+
+from converter.tf_ops._control_flow import (learn_invariants, match_loop_types, new_accumulators, stack_all,
+                                            unknown, write_all)
+from converter.tf_ops._util import normalize_axis
+from converter.tf_ops.registry import tf_op
+
+_moveaxis = tf.experimental.numpy.moveaxis
+
+
+@tf_op("Scan", since=9)
+def scan_9(ctx, node):
+    body = node.attr("body")
+    scan_count = node.attr("num_scan_inputs")
+    state_count = len(node.inputs) - scan_count
+    output_count = len(body.output) - state_count
+    what = node.describe()
+    sequences = [_to_time_major(x, axis, reverse) for x, axis, reverse in zip(
+        node.inputs[state_count:], node.attr("scan_input_axes") or [0] * scan_count,
+        node.attr("scan_input_directions") or [0] * scan_count)]
+    length = tf.shape(sequences[0], out_type=tf.int64)[0]
+    initial = [tf.convert_to_tensor(v) for v in node.inputs[:state_count]]
+
+    def run_body(i, states):
+        outputs = ctx.run_subgraph(body, [*states, *[tf.gather(s, i) for s in sequences]])
+        return match_loop_types(states, outputs[:state_count], what), outputs[state_count:]
+
+    start = tf.constant(0, tf.int64)
+    state_shapes, trial_scans = learn_invariants(lambda states: run_body(unknown(start), states), initial)
+
+    def step(i, states, arrays):
+        states, scans = run_body(i, list(states))
+        return i + 1, states, write_all(arrays, i, scans)
+
+    arrays = new_accumulators(trial_scans)
+    _, final, arrays = tf.while_loop(
+        lambda i, *_: i < length, step, (start, initial, arrays),
+        shape_invariants=(tf.TensorShape([]), state_shapes, [tf.TensorShape(None)] * len(arrays)))
+    scans = [_from_time_major(stacked, axis, reverse) for stacked, axis, reverse in zip(
+        stack_all(arrays), node.attr("scan_output_axes") or [0] * output_count,
+        node.attr("scan_output_directions") or [0] * output_count)]
+    return [*final, *scans]
+
+
+def _to_time_major(tensor, axis: int, reverse: int):
+    tensor = _moveaxis(tensor, normalize_axis(axis, tensor.shape.rank), 0)
+    return tf.reverse(tensor, [0]) if reverse else tensor
+
+
+def _from_time_major(stacked, axis: int, reverse: int):
+    if reverse:
+        stacked = tf.reverse(stacked, [0])
+    return _moveaxis(stacked, 0, normalize_axis(axis, stacked.shape.rank))

@@ -1,0 +1,53 @@
+"""String ops and TfIdfVectorizer against onnxruntime (strings have no batch semantics; ints use a None batch)."""
+import numpy as np
+import pytest
+
+from tests.tf_ops._tensor_case import assert_matches_onnxruntime, run_onnxruntime, run_translated, single_node_model
+
+WORDS = np.array([["Monday", "tuesday"], ["it's", "THE day"]], dtype=object)
+
+
+def _strings_equal(model, inputs):
+    expected = run_onnxruntime(model, inputs)
+    actual = run_translated(model, inputs)
+    for got, want in zip(actual, expected):
+        got = np.vectorize(lambda b: b.decode() if isinstance(b, bytes) else b, otypes=[object])(got)
+        assert got.shape == want.shape
+        assert got.tolist() == want.tolist()
+
+
+def test_string_concat_broadcasts():
+    model = single_node_model("StringConcat", {"a": WORDS}, ["y"], 20, {"b": np.array(["!"], dtype=object)})
+    _strings_equal(model, {"a": WORDS})
+
+
+@pytest.mark.parametrize("delimiter,maxsplit", [(None, None), (None, 1), ("a", None), ("y", 1)])
+def test_string_split(delimiter, maxsplit):
+    attrs = {k: v for k, v in (("delimiter", delimiter), ("maxsplit", maxsplit)) if v is not None}
+    data = np.array([["a b  c", " day  a "], ["ya ya", ""]], dtype=object)
+    model = single_node_model("StringSplit", {"x": data}, ["y", "n"], 20, **attrs)
+    _strings_equal(model, {"x": data})
+
+
+@pytest.mark.parametrize("case_action,sensitive", [("LOWER", 0), ("UPPER", 1), ("NONE", 0)])
+def test_string_normalizer(case_action, sensitive):
+    data = np.array(["Monday", "tuesday", "monday", "The"], dtype=object)
+    model = single_node_model("StringNormalizer", {"x": data}, ["y"], 10, case_change_action=case_action,
+                              is_case_sensitive=sensitive, stopwords=["monday", "the"])
+    _strings_equal(model, {"x": data})
+
+
+def test_regex_full_match():
+    data = np.array(["abc@x.org", "nope", "a@b.com"], dtype=object)
+    model = single_node_model("RegexFullMatch", {"x": data}, ["y"], 20, pattern=r"[a-z]+@[a-z.]+\.(org|com)")
+    assert_matches_onnxruntime(model, {"x": data})
+
+
+@pytest.mark.parametrize("mode", ["TF", "IDF", "TFIDF"])
+def test_tf_idf_vectorizer_with_dynamic_batch(mode):
+    tokens = np.array([[1, 2, 3, 2, 3, 5], [5, 2, 3, 1, 2, 3]], np.int32)
+    model = single_node_model("TfIdfVectorizer", {"x": tokens}, ["y"], 9, mode=mode, min_gram_length=1,
+                              max_gram_length=2, max_skip_count=2, ngram_counts=[0, 3],
+                              ngram_indexes=[0, 1, 2, 3, 4], pool_int64s=[2, 3, 5, 2, 3, 1, 2],
+                              weights=[0.5, 1.0, 2.0, 1.5, 0.25])
+    assert_matches_onnxruntime(model, {"x": tokens})
