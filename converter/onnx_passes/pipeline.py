@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import onnx
 import onnx_ir as ir
-from onnx_ir.passes.common import RemoveUnusedNodesPass
+from onnx_ir.passes.common import LiftConstantsToInitializersPass, RemoveUnusedNodesPass
 
 from converter.config import ConversionConfig
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass

@@ -66,7 +66,8 @@ def initial_state(node, index: int, rnn: RnnInputs, direction: int):
 
 def activations(node, defaults: list[str]):
     """The node's activation functions, one list of callables per direction."""
-    names = node.attr("activations") or defaults * len(read_directions(node))
+    directions = 2 if node.attr("direction", "forward") == "bidirectional" else 1
+    names = node.attr("activations") or defaults * directions
     alphas, betas = list(node.attr("activation_alpha") or []), list(node.attr("activation_beta") or [])
     positional = len(alphas) == len(names) or len(betas) == len(names)
     functions = []
@@ -84,10 +85,6 @@ def activations(node, defaults: list[str]):
         functions.append(lambda x, fn=fn, a=alpha, b=beta: fn(x, a, b))
     per_direction = len(defaults)
     return [functions[i:i + per_direction] for i in range(0, len(functions), per_direction)]
-
-
-def read_directions(node) -> list[str]:
-    return ["forward", "reverse"] if node.attr("direction", "forward") == "bidirectional" else ["one"]
 
 
 def clipper(node):
@@ -122,7 +119,8 @@ def run_direction(step, xw, initial: tuple, rnn: RnnInputs, reverse: bool):
         elems = (xw, valid)
     outputs = tf.scan(body, elems, initializer=(*initial, tf.zeros_like(initial[0])))
     y = outputs[-1]
-    finals = tuple(_last_step(o, rnn.seq_lens, reverse) for o in outputs[:-1])
+    # Masked steps carried the state forward, so the last step holds each sequence's final state.
+    finals = tuple(o[-1] for o in outputs[:-1])
     if reverse:
         y = _reverse_time(y, rnn.seq_lens)
     return y, finals
@@ -132,12 +130,6 @@ def _reverse_time(values, seq_lens):
     if seq_lens is None:
         return tf.reverse(values, [0])
     return tf.reverse_sequence(values, seq_lens, seq_axis=0, batch_axis=1)
-
-
-def _last_step(stacked, seq_lens, reverse):
-    """The final state: masked steps carried the state forward, so the last step holds it."""
-    del seq_lens, reverse
-    return stacked[-1]
 
 
 def assemble_outputs(node, ys: list, finals: list[tuple]):

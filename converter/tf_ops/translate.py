@@ -37,7 +37,7 @@ def translate_node(ctx: TranslationContext, proto: onnx.NodeProto) -> list:
             if name:
                 ctx.bind(name, value)
         return outputs
-    node = OnnxNode(proto, opset, [ctx.lookup(name) if name else None for name in proto.input],
+    node = OnnxNode(proto, opset, [_input_value(ctx, proto, name) for name in proto.input],
                     read_attributes(proto, opset))
     try:
         with tf.name_scope(scope_name(node.name)):
@@ -55,6 +55,16 @@ def translate_node(ctx: TranslationContext, proto: onnx.NodeProto) -> list:
         if name:
             ctx.bind(name, value)
     return outputs
+
+
+def _input_value(ctx: TranslationContext, proto: onnx.NodeProto, name: str):
+    if not name:
+        return None                                   # an omitted optional input
+    try:
+        return ctx.lookup(name)
+    except KeyError:
+        raise OpTranslationError(f"node {proto.name or proto.op_type!r} ({proto.op_type}) reads {name!r}, which no "
+                                 "earlier node, graph input or initializer produces (a dangling input or a cycle)") from None
 
 
 def scope_name(name: str) -> str:

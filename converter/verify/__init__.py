@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 import onnx
 
+from converter.errors import BadInputError
 from converter.savedmodel import SignatureSpec
 from converter.verify.compare import OutputDiff, ParityReport, compare_output
 from converter.verify.inputs import FeedSet, make_feed_sets, make_feeds, specs_from_onnx
@@ -62,10 +63,21 @@ def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpe
             if len(expected) != len(spec.outputs):
                 report.warnings.append(f"{reference_name} returned {len(expected)} outputs, the signature has "
                                        f"{len(spec.outputs)}; compared the first {min(len(expected), len(spec.outputs))}")
+            _refuse_non_finite(expected, spec, reference_name, feed_set)
             for info, reference_value in zip(spec.outputs, expected):
                 report.rows.append(compare_output(feed_set.batch, reference_name, info.key, outputs[info.key],
                                                   np.asarray(reference_value), atol, rtol, feed_set.label))
     return report, served
+
+
+def _refuse_non_finite(expected: list, spec: SignatureSpec, reference_name: str, feed_set: FeedSet) -> None:
+    """NaN/Inf in the reference outputs on ordinary seeded inputs: parity cannot be proven, so nothing is published."""
+    for info, value in zip(spec.outputs, expected):
+        array = np.asarray(value)
+        if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+            raise BadInputError(f"output {info.onnx_name!r} of the model contains NaN or Inf ({reference_name}, batch "
+                                f"{feed_set.batch}, {feed_set.label} inputs); parity cannot be proven on such outputs: "
+                                "fix the model, or narrow integer inputs with --input-range")
 
 
 def signature_feeds(spec: SignatureSpec, feeds: dict[str, np.ndarray], nhwc_inputs: frozenset[str]) -> dict:

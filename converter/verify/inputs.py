@@ -78,10 +78,10 @@ def specs_from_onnx(model: onnx.ModelProto, given: tuple[InputSpec, ...]) -> tup
     for value in model.graph.input:
         if value.name in initialized:
             continue
-        if value.name in by_name:
-            specs.append(by_name[value.name])
-            continue
         tensor_type = value.type.tensor_type
+        if value.name in by_name:
+            specs.append(_checked_against_graph(by_name[value.name], tensor_type))
+            continue
         dtype = np.dtype(np_dtype(tensor_type.elem_type)).name
         if dtype not in INPUT_DTYPES:
             raise BadInputError(f"input {value.name!r} has dtype {dtype}, which verification cannot generate")
@@ -95,3 +95,18 @@ def specs_from_onnx(model: onnx.ModelProto, given: tuple[InputSpec, ...]) -> tup
         raise BadInputError(f"--input names {sorted(unknown)} are not inputs of the ONNX graph "
                             f"(its inputs: {[s.name for s in specs]})")
     return tuple(specs)
+
+
+def _checked_against_graph(spec: InputSpec, tensor_type) -> InputSpec:
+    """The user's --input must agree with the graph input it names (rank, dtype, fixed dims)."""
+    dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim]
+    graph_dtype = np.dtype(np_dtype(tensor_type.elem_type)).name
+    if tensor_type.HasField("shape") and len(dims) != len(spec.shape):
+        raise BadInputError(f"--input {spec.name}: rank {len(spec.shape)} {list(spec.shape)}, but the model's input "
+                            f"{spec.name!r} has rank {len(dims)} {['?' if d is None else d for d in dims]}")
+    if graph_dtype != spec.dtype:
+        raise BadInputError(f"--input {spec.name}: dtype {spec.dtype}, but the model's input has dtype {graph_dtype}")
+    for axis, (want, have) in enumerate(zip(dims[1:], spec.shape[1:]), start=1):
+        if want is not None and want != have:
+            raise BadInputError(f"--input {spec.name}: dim {axis} is {have}, but the model fixes it to {want}")
+    return spec

@@ -4,7 +4,6 @@ sizes, and compared with onnxruntime (or onnx's reference evaluator for ops onnx
 from __future__ import annotations
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import pytest
 import tensorflow as tf

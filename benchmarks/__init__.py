@@ -1,0 +1,1 @@
+"""Conversion and serving benchmarks (issue 7): `python benchmarks/run.py [--quick]`."""

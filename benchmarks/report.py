@@ -1,0 +1,103 @@
+"""Issue-7 targets, ratios to ONNX Runtime, and the JSON + markdown written to benchmarks/results/."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+# (batch 1 limit, large-batch limit) for ours / ONNX Runtime latency
+TARGETS = {"cnn": (1.15, 1.0), "encoder": (1.25, 1.25)}
+
+
+def _median(entry: dict, runtime: str, batch) -> float | None:
+    return entry.get("latency", {}).get(runtime, {}).get(str(batch), {}).get("median_ms")
+
+
+def ratio(entry: dict, runtime: str, batch, against: str = "onnxruntime") -> float | None:
+    mine, theirs = _median(entry, runtime, batch), _median(entry, against, batch)
+    return None if mine is None or not theirs else round(mine / theirs, 3)
+
+
+def evaluate_targets(kind: str, entry: dict, batch: int) -> dict:
+    """Each applicable target: the measured ratio, the limit, met or not."""
+    checks = {}
+    if kind in TARGETS:
+        for b, limit in zip((1, batch), TARGETS[kind]):
+            measured = ratio(entry, "ours", b)
+            checks[f"ours/onnxruntime batch {b}"] = {"ratio": measured, "limit": limit,
+                                                     "met": measured is not None and measured <= limit}
+    if "classic" in entry.get("latency", {}):
+        for b in (1, batch):
+            measured = ratio(entry, "ours", b, against="classic")
+            checks[f"ours/classic batch {b}"] = {"ratio": measured, "limit": 1.0,
+                                                 "met": measured is not None and measured <= 1.0}
+    return checks
+
+
+def _fmt(value, digits=2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(results: dict) -> str:
+    batch = results["batch"]
+    lines = [f"# Benchmark ({'quick harness check' if results['quick'] else 'full'}; {results['cpu_count']} CPUs, "
+             f"median of {results['runs']} runs after {results['warmup']} warm-up)", "",
+             f"Latency ratios to ONNX Runtime (lower is better; < 1 means faster than ORT). "
+             f"Throughput in items/s at batch {batch}.", "",
+             f"| model | convert s | peak MB | ours b1 ms | ORT b1 ms | torch b1 ms | classic b1 ms | "
+             f"ours/ORT b1 | ours/ORT b{batch} | torch/ORT b{batch} | classic/ORT b{batch} | "
+             f"ours items/s | ORT items/s | targets |",
+             "|" + "---|" * 14]
+    for name, entry in results["models"].items():
+        conv = entry["conversion"]["ours"]
+        throughput = {r: (None if _median(entry, r, batch) is None else batch * 1000 / _median(entry, r, batch))
+                      for r in ("ours", "onnxruntime")}
+        targets = entry.get("targets", {})
+        verdict = "n/a" if not targets else ("met" if all(t["met"] for t in targets.values()) else
+                                             "MISSED: " + ", ".join(k for k, t in targets.items() if not t["met"]))
+        lines.append(
+            f"| {name} | {_fmt(conv.get('seconds'), 1)} | {_fmt(conv.get('peak_rss_mb'), 0)} | "
+            f"{_fmt(_median(entry, 'ours', 1))} | {_fmt(_median(entry, 'onnxruntime', 1))} | "
+            f"{_fmt(_median(entry, 'pytorch', 1))} | {_fmt(_median(entry, 'classic', 1))} | "
+            f"{_fmt(ratio(entry, 'ours', 1))} | {_fmt(ratio(entry, 'ours', batch))} | "
+            f"{_fmt(ratio(entry, 'pytorch', batch))} | {_fmt(ratio(entry, 'classic', batch))} | "
+            f"{_fmt(throughput['ours'], 1)} | {_fmt(throughput['onnxruntime'], 1)} | {verdict} |")
+    lines += ["", "## TF options tried (ours, ratio to ONNX Runtime)", "",
+              f"| model | variant | b1 | b{batch} |", "|---|---|---|---|"]
+    for name, entry in results["models"].items():
+        for variant, timing in entry.get("variants", {}).items():
+            if "error" in timing:
+                lines.append(f"| {name} | {variant} | failed: {timing['error'][:80]} | |")
+                continue
+            cells = [_fmt(None if not _median(entry, 'onnxruntime', b) else
+                          timing[str(b)]["median_ms"] / _median(entry, 'onnxruntime', b)) for b in (1, batch)]
+            lines.append(f"| {name} | {variant}{' (opt-in)' if variant.startswith('xla') else ''} | {cells[0]} | {cells[1]} |")
+    lines += ["", "## Notes", ""]
+    if results.get("classic_note"):
+        lines.append(f"- classic recipe column skipped: {results['classic_note']}")
+    for name, entry in results["models"].items():
+        for label, conv in entry["conversion"].items():
+            if "error" in conv:
+                lines.append(f"- {name}: {label} conversion failed: {conv['error'][:200]}")
+        missed = [k for k, t in entry.get("targets", {}).items() if not t["met"]]
+        if missed or results["quick"]:
+            profile = ", ".join(f"{op} {share}%" for op, share in entry.get("profile_batch_large", []))
+            lines.append(f"- {name}: where our time goes at batch {batch} (TF op time share): {profile or 'n/a'}")
+        if "transposes_in_graph" in entry:
+            lines.append(f"- {name}: Transpose ops in the served graph: {entry['transposes_in_graph']}")
+        lines.append(f"- {name}: max |output - PyTorch| at batch 1: {entry.get('parity_max_abs')}")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(results: dict, out_dir: Path) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    stem = f"{stamp}{'-quick' if results['quick'] else ''}"
+    text = markdown(results)
+    paths = {"json": out_dir / f"{stem}.json", "markdown": out_dir / f"{stem}.md"}
+    paths["json"].write_text(json.dumps(results, indent=2))
+    paths["markdown"].write_text(text)
+    latest = "latest-quick" if results["quick"] else "latest"
+    (out_dir / f"{latest}.json").write_text(json.dumps(results, indent=2))
+    (out_dir / f"{latest}.md").write_text(text)
+    return {**paths, "markdown_text": text}

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Benchmark (issue 7): conversion time and peak memory, then serving latency at batch 1 and 32 and
+throughput at batch 32 of our SavedModel (TF1 session, as TF Serving runs it), ONNX Runtime on the same
+exported ONNX, PyTorch eager, and, when available, the classic recipe (TorchScript export at opset 13 +
+onnx-tf), all measured side by side in one run. Also measures TF session options (inter-op threads,
+aggressive grappler) and, separately, XLA auto-jit as an opt-in.
+
+    .venv/bin/python benchmarks/run.py            # full: examples, ResNet-50, BERT-base encoder (run idle!)
+    .venv/bin/python benchmarks/run.py --quick    # miniature models, few runs: checks the harness only
+
+Writes benchmarks/results/<timestamp>.json and .md (and latest.json / latest.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from benchmarks.models import FULL_MODELS, QUICK_MODELS, BenchModel, build, example_models  # noqa: E402
+from benchmarks.report import evaluate_targets, write_reports  # noqa: E402
+
+CLASSIC_ARGS = ["--backend", "onnx-tf", "--exporter", "torchscript", "--opset", "13"]
+SESSION_VARIANTS = ("inter_op_1", "grappler_aggressive")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="miniature models and few runs (harness check)")
+    p.add_argument("--models", nargs="*", help="only these model names")
+    p.add_argument("--runs", type=int, help="timed runs per measurement (default 30, --quick 5)")
+    p.add_argument("--warmup", type=int, help="untimed runs first (default 5, --quick 2)")
+    p.add_argument("--batch", type=int, default=32, help="large batch size (default 32)")
+    p.add_argument("--no-classic", action="store_true", help="skip the classic onnx-tf column")
+    p.add_argument("--no-xla", action="store_true", help="skip the XLA auto-jit opt-in measurement")
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    p.add_argument("--xla-child", help=argparse.SUPPRESS)       # internal: measure one SavedModel with XLA
+    p.add_argument("--xla-inputs", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.runs = args.runs or (5 if args.quick else 30)
+    args.warmup = args.warmup or (2 if args.quick else 5)
+    return args
+
+
+def convert(model: BenchModel, checkpoint: Path, work: Path, label: str, extra: list[str]) -> dict:
+    """Run one conversion in a child process; wall time, peak memory and the published folder."""
+    serving_root = work / f"serving_{label}"
+    command = [sys.executable, str(ROOT / "benchmarks" / "convert_child.py"),
+               "--checkpoint", str(checkpoint), "--model-class", model.model_class,
+               "--model-kwargs", json.dumps(model.model_kwargs), "--model-path", str(ROOT),
+               "--name", model.name, "--serving-root", str(serving_root), "--work-dir", str(work / label),
+               "--force", "--quiet", *extra]
+    for spec in model.inputs:
+        command += ["--input", spec]
+    for name, (low, high) in model.input_ranges.items():
+        command += ["--input-range", f"{name}:{low}:{high}"]
+    for name in model.outputs:
+        command += ["--output", name]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    result = {"seconds": round(seconds, 2), "command": " ".join(command[1:])}
+    lines = [l for l in done.stdout.splitlines() if l.startswith("BENCH_RESULT ")]
+    result.update(json.loads(lines[-1][len("BENCH_RESULT "):]) if lines else {"exit_code": done.returncode})
+    versions = sorted((serving_root / model.name).glob("[0-9]*"), key=lambda p: int(p.name))
+    if result["exit_code"] != 0 or not versions:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        result["error"] = " | ".join(tail) or f"exit code {result['exit_code']}"
+        return result
+    result["saved_model"] = str(versions[-1])
+    result["onnx"] = str(work / label / f"{model.name}.onnx")
+    return result
+
+
+def classic_available() -> tuple[bool, str]:
+    try:
+        import converter.backends.onnx_tf_backend  # noqa: F401
+    except Exception as error:  # noqa: BLE001  (any import failure means: no column)
+        return False, f"converter.backends.onnx_tf_backend not importable ({type(error).__name__}: {error})"
+    return True, ""
+
+
+def measure_model(model: BenchModel, conversions: dict, args) -> dict:
+    from benchmarks.measure import SessionRunner, make_feeds, onnxruntime_runner, time_calls, torch_runner
+
+    feeds = {1: make_feeds(model, 1), args.batch: make_feeds(model, args.batch, seed=1)}
+    runners, sessions = {}, {}
+    ours = conversions["ours"]
+    if "saved_model" in ours:
+        sessions["ours"] = SessionRunner(ours["saved_model"])
+        runners["ours"] = sessions["ours"].run
+        runners["onnxruntime"] = onnxruntime_runner(ours["onnx"])
+    runners["pytorch"] = torch_runner(build(model))
+    classic = conversions.get("classic", {})
+    if "saved_model" in classic:
+        sessions["classic"] = SessionRunner(classic["saved_model"])
+        runners["classic"] = sessions["classic"].run
+    latency = {}
+    for name, run in runners.items():
+        latency[name] = {str(b): time_calls(lambda: run(f), args.warmup, args.runs).as_dict() for b, f in feeds.items()}
+    result = {"latency": latency, "parity_max_abs": _parity(runners, feeds[1])}
+    if "ours" in sessions:
+        result["variants"] = _session_variants(ours["saved_model"], feeds, args)
+        result["profile_batch_large"] = sessions["ours"].op_profile(feeds[args.batch])
+        result["transposes_in_graph"] = {k: s.count_ops("Transpose") for k, s in sessions.items()}
+        if not args.no_xla:
+            result["variants"]["xla_auto_jit"] = _xla_in_child(ours["saved_model"], model, args)
+    for session in sessions.values():
+        session.close()
+    return result
+
+
+def _parity(runners: dict, feeds: dict) -> dict:
+    import numpy as np
+
+    outputs = {name: run(feeds) for name, run in runners.items()}
+    first = lambda out: np.asarray(out[0] if isinstance(out, (list, tuple)) else out)  # noqa: E731
+    reference = first(outputs["pytorch"])
+    return {name: float(np.max(np.abs(first(out) - reference))) for name, out in outputs.items() if name != "pytorch"}
+
+
+def _session_variants(saved_model: str, feeds: dict, args) -> dict:
+    from benchmarks.measure import SessionRunner, time_calls
+
+    variants = {}
+    for variant in SESSION_VARIANTS:
+        runner = SessionRunner(saved_model, variant=variant)
+        variants[variant] = {str(b): time_calls(lambda: runner.run(f), args.warmup, args.runs).as_dict()
+                             for b, f in feeds.items()}
+        runner.close()
+    return variants
+
+
+def _xla_in_child(saved_model: str, model: BenchModel, args) -> dict:
+    env = dict(os.environ, TF_XLA_FLAGS="--tf_xla_cpu_global_jit --tf_xla_auto_jit=1")
+    command = [sys.executable, str(Path(__file__).resolve()), "--xla-child", saved_model, "--xla-inputs",
+               json.dumps([model.inputs, model.input_ranges]), "--runs", str(args.runs),
+               "--warmup", str(args.warmup), "--batch", str(args.batch)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    lines = [l for l in done.stdout.splitlines() if l.startswith("XLA_RESULT ")]
+    if not lines:
+        return {"error": " | ".join((done.stderr or "no output").strip().splitlines()[-2:])}
+    return json.loads(lines[-1][len("XLA_RESULT "):])
+
+
+def xla_child(args) -> None:
+    from benchmarks.measure import SessionRunner, make_feeds, time_calls
+
+    inputs, ranges = json.loads(args.xla_inputs)
+    model = BenchModel("xla", "", tuple(inputs), (), {k: tuple(v) for k, v in ranges.items()})
+    runner = SessionRunner(args.xla_child, variant="xla_auto_jit")
+    result = {str(b): time_calls(lambda: runner.run(make_feeds(model, b)), args.warmup, args.runs).as_dict()
+              for b in (1, args.batch)}
+    print("XLA_RESULT " + json.dumps(result), flush=True)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.xla_child:
+        xla_child(args)
+        return 0
+    import torch
+
+    models = example_models(args.quick) + (QUICK_MODELS if args.quick else FULL_MODELS)
+    if args.models:
+        models = [m for m in models if m.name in args.models]
+    use_classic, classic_note = (False, "--no-classic") if args.no_classic else classic_available()
+    if not use_classic:
+        print(f"note: classic recipe column skipped: {classic_note}")
+    results = {"quick": args.quick, "batch": args.batch, "runs": args.runs, "warmup": args.warmup,
+               "cpu_count": os.cpu_count(), "classic_note": classic_note, "models": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        for model in models:
+            print(f"== {model.name}: converting ...", flush=True)
+            work = Path(scratch) / model.name
+            work.mkdir()
+            checkpoint = work / "state_dict.pt"
+            torch.save(build(model).state_dict(), checkpoint)
+            conversions = {"ours": convert(model, checkpoint, work, "ours", [])}
+            if use_classic:
+                conversions["classic"] = convert(model, checkpoint, work, "classic", CLASSIC_ARGS)
+            for label, conversion in conversions.items():
+                print(f"   {label}: {conversion.get('seconds')} s, peak {conversion.get('peak_rss_mb')} MB"
+                      + (f", FAILED: {conversion['error']}" if "error" in conversion else ""), flush=True)
+            print(f"== {model.name}: measuring ...", flush=True)
+            entry = {"kind": model.kind, "inputs": list(model.inputs),
+                     "conversion": {k: {x: v for x, v in c.items() if x != "command"} for k, c in conversions.items()}}
+            entry.update(measure_model(model, conversions, args))
+            entry["targets"] = evaluate_targets(model.kind, entry, args.batch)
+            results["models"][model.name] = entry
+    paths = write_reports(results, Path(args.out))
+    print(paths["markdown_text"])
+    print(f"wrote {paths['json']} and {paths['markdown']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

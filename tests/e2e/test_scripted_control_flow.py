@@ -1,0 +1,75 @@
+"""TorchScript control flow (a data-dependent loop count, an if/else on a value) exported with the
+TorchScript exporter (dynamo=False) at opset 17 becomes ONNX Loop / If; the translation must follow
+the same paths as torch on inputs that take different branches and trip counts."""
+import io
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+import converter.backend as backend
+from tests.tf_ops._dynamic_batch import run_dynamic
+
+
+class RepeatUntilLarge(torch.nn.Module):
+    """Doubles x (plus a learned bias) until its mean exceeds a threshold: the trip count depends on x."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = torch.nn.Parameter(torch.tensor([0.5, -0.25, 1.0]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        steps = 0
+        while bool(x.mean() < 10.0) and steps < 20:
+            x = x * 2.0 + self.bias
+            steps += 1
+        return x * float(steps + 1)
+
+
+class SignDependent(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if bool(x.sum() > 0):
+            y = torch.relu(x) * 3.0
+        else:
+            y = torch.tanh(x) - 1.0
+        for i in range(int(x.shape[0])):          # loop over the (dynamic) batch
+            y = y + float(i)
+        return y
+
+
+def _export(module: torch.nn.Module, example: torch.Tensor) -> onnx.ModelProto:
+    buffer = io.BytesIO()
+    torch.onnx.export(torch.jit.script(module), (example,), buffer, dynamo=False, opset_version=17,
+                      input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def _op_types(graph: onnx.GraphProto) -> set:
+    found = set()
+    for node in graph.node:
+        found.add(node.op_type)
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                found |= _op_types(attribute.g)
+    return found
+
+
+@pytest.mark.parametrize("module,expected_ops", [(RepeatUntilLarge(), {"Loop"}), (SignDependent(), {"If", "Loop"})])
+def test_scripted_control_flow_matches_torch(module, expected_ops):
+    module.eval()
+    model = _export(module, torch.ones(2, 3))
+    assert expected_ops <= _op_types(model.graph)
+    rep = backend.prepare(model)
+    rng = np.random.default_rng(0)
+    inputs = [np.full((2, 3), 0.1, np.float32),           # many iterations
+              np.full((4, 3), 50.0, np.float32),          # no iteration / positive branch
+              -np.abs(rng.standard_normal((3, 3))).astype(np.float32),   # negative branch
+              rng.uniform(0, 3, (1, 3)).astype(np.float32)]
+    for x in inputs:
+        with torch.no_grad():
+            expected = module(torch.from_numpy(x)).numpy()
+        (got,) = rep.run([x])                                 # traced for this shape
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+        (got_dynamic,) = run_dynamic(model, {"x": x})          # traced once with a None batch
+        np.testing.assert_allclose(got_dynamic, expected, rtol=1e-5, atol=1e-5)
