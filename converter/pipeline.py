@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,8 @@ from converter.onnx_passes.pipeline import run_passes
 from converter.publish import create_staging, publish_staged
 from converter.report import op_counts, tool_versions, write_report
 from converter.savedmodel import SignatureSpec, export_saved_model
-from converter.serving.prepare import after_publish, prepare_version, raise_for
+from converter.serving.batching import check_batchable
+from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
 from converter.verify import (ParityReport, make_feed_sets, onnxruntime_reference, signature_feeds,
                               specs_from_onnx, verify_saved_model)
@@ -46,18 +46,22 @@ def convert(config: ConversionConfig) -> ConversionResult:
         with timer.stage("export"):
             exported = export_to_onnx(loaded, config, work_dir)
         input_specs = specs_from_onnx(exported.model, config.inputs)
+        data_dir = str(Path(exported.onnx_path).parent)   # external data (> 2 GB models) lives beside the .onnx
         with timer.stage("passes"):
-            reference_model, translated_model, pass_records = run_passes(exported.model, config)
+            reference_model, translated_model, pass_records = run_passes(exported.model, config, data_dir)
         with timer.stage("translate", f"backend {config.backend}"):
-            module = translate_stage.translate(translated_model, config, work_dir)
+            module = translate_stage.translate(translated_model, config, work_dir, data_dir)
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
         staging = create_staging(config.serving_root, config.name)
+        published = False
         try:
             with timer.stage("savedmodel"):
                 spec = export_saved_model(module, translated_model, staging.path, _signature_names(config))
+                if config.batching:          # refuse before anything is published, not after
+                    check_batchable(signature_inputs(spec))
             with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
                 feed_sets = make_feed_sets(input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
-                references = {"onnxruntime": onnxruntime_reference(reference_model)}
+                references = {"onnxruntime": onnxruntime_reference(reference_model, data_dir)}
                 if loaded.module is not None:
                     names = [s.name for s in input_specs]
                     references = {"pytorch": lambda feeds: run_eager(loaded, feeds, names), **references}
@@ -86,13 +90,14 @@ def convert(config: ConversionConfig) -> ConversionResult:
                     report["stage_seconds"] = dict(timer.seconds)
                     write_report(report, path)
                 version, version_dir = publish_staged(staging, config.version, config.force, finalize)
+                published = True
                 after_publish(config.serving_root, config.name, config.version_policy, config.version_labels,
-                              config.batching, {t.key: (tuple(-1 if d is None else d for d in t.shape), t.dtype)
-                                                for t in spec.inputs})
+                              config.batching, signature_inputs(spec))
         except BaseException:
-            staging.discard()
-            if not model_dir_existed:
-                shutil.rmtree(staging.model_dir, ignore_errors=True)
+            if not published:        # a published version stays; only the unfinished staging folder goes
+                staging.discard()
+                if not model_dir_existed:
+                    _remove_if_empty(staging.model_dir)   # another run may be staging in it: never rmtree
             raise
     report["stage_seconds"] = dict(timer.seconds)
     return ConversionResult(version, version_dir, spec, parity, report)
@@ -112,6 +117,13 @@ def _report(config, loaded, exported, spec, translated_model, pass_records, pari
         "warnings": list(exported.warnings) + parity.warnings + serving_notes,
         "tool_versions": tool_versions(),
     }
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _signature_names(config: ConversionConfig) -> tuple[str, ...]:

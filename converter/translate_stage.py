@@ -11,9 +11,9 @@ from converter.tf_ops import load_default_registry
 from converter.tf_ops.module import OnnxModule
 
 
-def translate(model: onnx.ModelProto, config: ConversionConfig, work_dir: Path):
+def translate(model: onnx.ModelProto, config: ConversionConfig, work_dir: Path, external_data_dir: str = ""):
     if config.backend == "native":
-        return OnnxModule(model, load_default_registry(), config.variable_threshold_bytes)
+        return OnnxModule(model, load_default_registry(), config.variable_threshold_bytes, external_data_dir)
     if config.backend == "onnx-tf":
         from converter.backends.onnx_tf_backend import build_onnx_tf_module, onnx_tf_available
 

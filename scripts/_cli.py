@@ -32,7 +32,8 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     if not verbose:
         import_tensorflow_quietly()
         import torch  # noqa: F401  (torch sets its loggers' levels at import; override them after)
-    for noisy in ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "torch.onnx", "onnx_ir"):
+    for noisy in ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "torch.onnx",
+                  "torch.onnx._internal.exporter._registration", "onnx_ir"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
 
 

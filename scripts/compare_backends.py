@@ -20,6 +20,7 @@ import re
 import sys
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import _cli
@@ -53,8 +54,8 @@ def compare_models(args) -> int:
                                            work / f"{name}.onnx", args.exporter, args.opset)
             specs = specs_from_onnx(model, given)
             feeds = {b: make_feeds(specs, b, seed=0) for b in batches}
-            comparisons.append(compare_backends(model, feeds, work / name, args.atol, args.rtol,
-                                                args.latency_runs, model_name=name))
+            comparisons.append(compare_backends(model, feeds, work / name, args.atol, args.rtol, args.latency_runs,
+                                                model_name=name, pipeline_passes=not args.no_passes))
     text = models_markdown(comparisons, max(batches), args)
     _emit(text, args.markdown)
     return 0 if all(c.passed(p) is not False for c in comparisons for p in _pairs()) else 1
@@ -65,7 +66,8 @@ def _pairs() -> list[str]:
 
 
 def models_markdown(comparisons, latency_batch: int, args) -> str:
-    lines = [f"Exporter `{args.exporter}` (opset {args.opset}); batches {args.batches}; tolerance atol {args.atol}, "
+    passes = "each backend's model as exported" if args.no_passes else "after the pipeline's ONNX passes for each backend"
+    lines = [f"Exporter `{args.exporter}` (opset {args.opset}), {passes}; batches {args.batches}; tolerance atol {args.atol}, "
              f"rtol {args.rtol}; latency = median of {args.latency_runs} TF1-session `run` calls at batch "
              f"{latency_batch} (the path TF Serving takes), after 3 warm-up calls.", "",
              "| model | backend | converts | conversion s | latency ms | max abs vs ORT | max rel vs ORT | parity |",
@@ -74,7 +76,7 @@ def models_markdown(comparisons, latency_batch: int, args) -> str:
         for backend, run in comparison.runs.items():
             worst = comparison.worst(f"{backend} vs onnxruntime")
             passed = comparison.passed(f"{backend} vs onnxruntime")
-            lines.append(f"| {comparison.model_name} | {backend} | {'yes' if not run.error else 'no: ' + _cell(run.error)} "
+            lines.append(f"| {comparison.model_name} | {backend} | {'yes' if not run.error else 'no: ' + _reason(run.error)} "
                          f"| {run.convert_seconds:.2f} | {_number(run.latency_ms)} "
                          f"| {_number(worst[0] if worst else None, 'e')} | {_number(worst[1] if worst else None, 'e')} "
                          f"| {'-' if passed is None else 'pass' if passed else 'FAIL'} |")
@@ -96,15 +98,25 @@ def compare_conformance(args) -> int:
     if args.limit:
         names = names[:args.limit]
     results = {}
-    for backend in BACKENDS:
+    log = open(args.json + "l", "w", buffering=1) if args.json else None      # one line per result, as it comes
+
+    def run_backend(backend: str) -> None:
         worker = Worker(backend, kinds)
         try:
             for i, name in enumerate(names, 1):
-                results[(name, backend)] = worker.ask(name, args.timeout)
+                results[(name, backend)] = result = worker.ask(name, args.timeout)
+                if log:
+                    log.write(json.dumps(dataclasses.asdict(result)) + "\n")
                 if i % 100 == 0:
                     print(f"{backend}: {i}/{len(names)} cases", file=sys.stderr)
         finally:
             worker.stop()
+
+    # --parallel: one worker process per backend at the same time (2 cores); default one after the other
+    with ThreadPoolExecutor(max_workers=len(BACKENDS) if args.parallel else 1) as pool:
+        list(pool.map(run_backend, BACKENDS))
+    if log:
+        log.close()
     if args.json:
         Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in results.values()], indent=1))
     _emit(conformance_markdown(names, results, kinds, args.timeout), args.markdown)
@@ -131,6 +143,13 @@ def conformance_markdown(names, results, kinds, timeout) -> str:
         lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _reason(error: str) -> str:
+    """The informative part of a one-line error, for a table cell."""
+    if "unsupported ONNX ops:" in error:
+        return _cell(error.split("unsupported ONNX ops:", 1)[1].split(";")[0].strip())
+    return _cell(error.rsplit("... ", 1)[-1].removesuffix("); try --backend native"))
 
 
 def _status_cell(result) -> str:
@@ -166,13 +185,17 @@ def parse_args(argv):
     models.add_argument("--latency-runs", type=int, default=50)
     models.add_argument("--atol", type=float, default=1e-4)
     models.add_argument("--rtol", type=float, default=1e-3)
+    models.add_argument("--no-passes", action="store_true",
+                        help="hand the exported ONNX to each backend as is (default: the pipeline's ONNX passes first, "
+                             "as scripts/convert.py does: for native that includes the NHWC layout passes)")
     models.add_argument("--markdown", help="also write the tables to this file")
     conformance = sub.add_parser("conformance", help="official ONNX backend test cases through both backends")
     conformance.add_argument("--kinds", default="node", help=f"comma-separated: node, simple, pytorch-converted, pytorch-operator")
     conformance.add_argument("--include", help="regex on case names, e.g. 'test_(conv|relu)'")
     conformance.add_argument("--limit", type=int, default=0, help="only the first N cases (after --include)")
     conformance.add_argument("--timeout", type=float, default=60.0, help="seconds per case and backend")
-    conformance.add_argument("--json", help="write every result as JSON here")
+    conformance.add_argument("--parallel", action="store_true", help="run the two backends' workers at the same time")
+    conformance.add_argument("--json", help="write every result as JSON here (and, while running, as JSON lines to <path>l)")
     conformance.add_argument("--markdown", help="also write the tables to this file")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")

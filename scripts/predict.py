@@ -3,7 +3,7 @@
 
   scripts/predict.py --server localhost:8500 --model resnet --inputs input=x.npy
   scripts/predict.py --server localhost:8501 --rest --model resnet --label canary --inputs input=x.npy
-  scripts/predict.py --server localhost:8500 --model resnet --metadata
+  scripts/predict.py --server localhost:8500 --model resnet --metadata     # or --status
 
 Each output is printed (shape, dtype, values) and saved as OUTPUT_DIR/<output key>.npy.
 Exit codes: 0 ok, 2 bad input or a request the server refused / could not be reached.
@@ -56,6 +56,10 @@ def run(args) -> int:
         if args.metadata:
             print(describe_signatures(client.metadata()))
             return 0
+        if args.status:
+            for entry in client.status().get("model_version_status", []):
+                print(f"version {entry.get('version')}: {entry.get('state')}")
+            return 0
         if not args.inputs:
             raise BadInputError("pass --inputs name=file.npy ... (or --metadata to see the signature)")
         outputs = client.predict(read_inputs(args.inputs), validate=not args.no_validate)
@@ -76,6 +80,7 @@ def main(argv=None) -> int:
     parser.add_argument("--inputs", nargs="*", default=[], metavar="NAME=FILE.npy")
     parser.add_argument("--rest", action="store_true", help="use the REST API (columnar 'inputs') instead of gRPC")
     parser.add_argument("--metadata", action="store_true", help="print the model's signatures and exit")
+    parser.add_argument("--status", action="store_true", help="print the model's version states and exit")
     parser.add_argument("--output-dir", default=".", help="where to save <output>.npy files")
     parser.add_argument("--no-validate", action="store_true", help="skip the local input check against metadata")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")

@@ -87,14 +87,15 @@ def build_module(backend: str, model: onnx.ModelProto, work_dir: Path):
 
 def compare_backends(model: onnx.ModelProto, feeds_by_batch: dict[int, dict[str, np.ndarray]], work_dir: Path,
                      atol: float = 1e-4, rtol: float = 1e-3, latency_runs: int = 0, model_name: str = "model",
-                     backends: tuple[str, ...] = BACKENDS) -> Comparison:
+                     backends: tuple[str, ...] = BACKENDS, pipeline_passes: bool = True) -> Comparison:
     """Outputs of every backend against ONNX Runtime and against each other, at every batch size."""
     from converter.verify import onnxruntime_reference
 
     reference = onnxruntime_reference(model)
     output_names = [o.name for o in model.graph.output]
     expected = {b: dict(zip(output_names, reference(f))) for b, f in feeds_by_batch.items()}
-    runs = {name: run_backend(name, model, feeds_by_batch, Path(work_dir) / name, latency_runs) for name in backends}
+    runs = {name: run_backend(name, model, feeds_by_batch, Path(work_dir) / name, latency_runs, pipeline_passes)
+            for name in backends}
     diffs = []
     for batch in sorted(feeds_by_batch):
         for name, run in runs.items():
@@ -106,9 +107,20 @@ def compare_backends(model: onnx.ModelProto, feeds_by_batch: dict[int, dict[str,
     return Comparison(model_name, runs, diffs)
 
 
+def pipeline_model(backend: str, model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model as the conversion pipeline hands it to `backend`: the same ONNX passes
+    (dynamic batch; for native also explicit padding and the NHWC layout passes)."""
+    from converter.config import ConversionConfig
+    from converter.onnx_passes.pipeline import run_passes
+
+    _, translated, _ = run_passes(model, ConversionConfig(checkpoint=Path("-"), name="compare", backend=backend))
+    return translated
+
+
 def run_backend(backend: str, model: onnx.ModelProto, feeds_by_batch: dict[int, dict[str, np.ndarray]],
-                work_dir: Path, latency_runs: int = 0) -> BackendRun:
-    """Convert with one backend, save the SavedModel, run it in a TF1 session child process."""
+                work_dir: Path, latency_runs: int = 0, pipeline_passes: bool = True) -> BackendRun:
+    """Convert with one backend (after the pipeline's ONNX passes unless pipeline_passes is False),
+    save the SavedModel, run it in a TF1 session child process."""
     from converter.savedmodel import export_saved_model
 
     run = BackendRun(backend)
@@ -116,6 +128,7 @@ def run_backend(backend: str, model: onnx.ModelProto, feeds_by_batch: dict[int, 
     saved_model_dir = work_dir / "saved_model"
     started = time.perf_counter()
     try:
+        model = pipeline_model(backend, model) if pipeline_passes else model
         module = build_module(backend, model, work_dir)
         spec = export_saved_model(module, model, saved_model_dir, (SIGNATURE,))
     except Exception as error:

@@ -10,7 +10,10 @@ onnx / TensorFlow / Keras 3. Each shim provides only what onnx-tf uses:
 4. `tf.compat.v1.nn.rnn_cell` (LSTM, GRU, RNN handlers): under Keras 3 TF's lazy alias raises "LSTMCell
    is not available with Keras 3"; the handler modules get a `tf` proxy whose `compat.v1.nn.rnn_cell`
    is TF's own bundled legacy cells (tensorflow.python.keras.layers.legacy_rnn). Only those onnx-tf
-   modules see the proxy; TensorFlow itself is not patched.
+   modules see the proxy; TensorFlow itself is not patched. And onnx-tf caches the first RNN cell it
+   builds on the handler class forever (`RNNMixin.rnn_cell`), so every later LSTM/GRU/RNN node, in any
+   model of the process, reused the first one's cell and weights (a 2-layer LSTM was wrong, a second
+   model failed); `rnn` is wrapped to build a fresh cell per node.
 3. `tensorflow_probability`: onnx-tf imports `distributions.Bernoulli` for its Bernoulli handler
    (sampling only); provided in plain TF so tfp and tf-keras need not be installed. A real tfp that
    imports cleanly takes precedence.
@@ -44,6 +47,7 @@ def import_onnx_tf() -> types.ModuleType:
     install_shims()
     backend = importlib.import_module("onnx_tf.backend")
     _give_rnn_handlers_legacy_cells()
+    _build_a_fresh_rnn_cell_per_node()
     return backend
 
 
@@ -145,3 +149,17 @@ def _give_rnn_handlers_legacy_cells() -> None:
         module = importlib.import_module(f"onnx_tf.handlers.backend.{name}")
         if not isinstance(module.tf, _Proxy):
             module.tf = proxy
+
+
+def _build_a_fresh_rnn_cell_per_node() -> None:
+    from onnx_tf.handlers.backend.rnn_mixin import RNNMixin
+    original = RNNMixin.rnn.__func__
+    if getattr(original, "builds_fresh_cells", False):
+        return
+
+    def rnn(cls, *args, **kwargs):
+        cls.rnn_cell = None                 # onnx-tf reuses the cell cached here when it is set
+        return original(cls, *args, **kwargs)
+
+    rnn.builds_fresh_cells = True
+    RNNMixin.rnn = classmethod(rnn)

@@ -11,6 +11,7 @@ import torch
 
 from converter.checkpoint.detect import object_globals, pickle_globals, torch_save_pickle
 from converter.checkpoint.model_class import add_model_path, build_model
+from converter.checkpoint.onnx_graph import graph_problem, one_line
 from converter.checkpoint.state_dict import extract_state_dict, load_into
 from converter.config import ConversionConfig
 from converter.errors import BadInputError, UntrustedCheckpointError
@@ -131,10 +132,21 @@ def load_torch_package(path: Path, config: ConversionConfig):
 
 def load_onnx(path: Path, config: ConversionConfig):
     try:
-        onnx.checker.check_model(str(path))   # path form: works for > 2 GB models with external data
         model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:   # noqa: BLE001 - checker raises ValidationError, parser DecodeError, ...
-        raise BadInputError(f"checkpoint {path}: invalid ONNX model ({first_line(exc)})") from None
+    except Exception as exc:   # noqa: BLE001 - parser DecodeError, ...
+        raise BadInputError(f"checkpoint {path}: not a readable ONNX file ({one_line(exc)})") from None
+    problem = graph_problem(model)
+    if problem:
+        raise BadInputError(f"checkpoint {path}: invalid ONNX graph: {problem}")
+    try:
+        onnx.checker.check_model(str(path))   # path form: works for > 2 GB models with external data
+        # types and declared shapes must agree with every op's schema (e.g. Add of float and int64)
+        onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    except Exception as exc:   # noqa: BLE001 - checker raises ValidationError, InferenceError, ...
+        raise BadInputError(f"checkpoint {path}: invalid ONNX model ({one_line(exc)})") from None
+    if not model.graph.output:
+        raise BadInputError(f"checkpoint {path}: the ONNX graph has no outputs, so there is nothing to convert; "
+                            "export the model with its outputs")
     external = any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
     if not external:
         return model, []

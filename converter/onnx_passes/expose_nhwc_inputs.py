@@ -40,7 +40,8 @@ def _expose(graph: ir.Graph, value: ir.Value) -> bool:
     users = [user for user, _ in value.uses()]
     if not users or value.is_graph_output():
         return False
-    if not all(u.op_type == "Transpose" and u.domain == "" and perm_of(u) == perm for u in users):
+    if not all(u.op_type == "Transpose" and u.domain == "" and perm_of(u) == perm
+               and not u.outputs[0].is_graph_output() for u in users):
         return False
     value.shape = permuted_shape(value.shape, perm)
     for transpose in users:

@@ -62,19 +62,23 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
     return passes
 
 
-def run_passes(model: onnx.ModelProto, config: ConversionConfig
+def run_passes(model: onnx.ModelProto, config: ConversionConfig, external_data_dir: str = ""
                ) -> tuple[onnx.ModelProto, onnx.ModelProto, list[PassRecord]]:
-    """Returns (reference model: canonical ONNX, model to translate, what each pass changed)."""
-    reference, records = apply_passes(model, canonical_passes(config))
+    """Returns (reference model: canonical ONNX, model to translate, what each pass changed).
+    External tensors stay external references (read from `external_data_dir` only if a pass needs them)."""
+    reference, records = apply_passes(model, canonical_passes(config), external_data_dir)
     if config.backend != "native":       # other backends do not know our custom-domain ops
         return reference, reference, records
-    translated, more_records = apply_passes(reference, translation_passes(config))
+    translated, more_records = apply_passes(reference, translation_passes(config), external_data_dir)
     return reference, translated, records + more_records
 
 
-def apply_passes(model: onnx.ModelProto, passes: list[ir.passes.PassBase]) -> tuple[onnx.ModelProto, list[PassRecord]]:
+def apply_passes(model: onnx.ModelProto, passes: list[ir.passes.PassBase], external_data_dir: str = ""
+                 ) -> tuple[onnx.ModelProto, list[PassRecord]]:
     """Apply `passes` in order; return the rewritten model and what each pass changed."""
     ir_model = ir.serde.deserialize_model(model)
+    if external_data_dir:
+        ir.external_data.set_base_dir(ir_model.graph, external_data_dir)
     records = []
     for graph_pass in passes:
         before = op_histogram(ir_model)

@@ -8,6 +8,7 @@ import onnx
 import tensorflow as tf
 
 from converter.savedmodel.signature import SignatureSpec, signature_spec_from_onnx
+from converter.tf_ops.translate import scope_name
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class ServingModule(tf.Module):
     def _serve(self, *tensors):
         feeds = {t.onnx_name: tensor for t, tensor in zip(self._spec.inputs, tensors)}
         outputs = self.model.run(feeds)
-        return {t.key: tf.identity(outputs[t.onnx_name], name=_op_name(t.key)) for t in self._spec.outputs}
+        return {t.key: tf.identity(outputs[t.onnx_name], name=scope_name(t.key)) for t in self._spec.outputs}
 
 
 def export_saved_model(model, onnx_model: onnx.ModelProto, path: str | Path,
@@ -45,8 +46,3 @@ def export_saved_model(model, onnx_model: onnx.ModelProto, path: str | Path,
     tf.saved_model.save(module, str(path), signatures={name: concrete for name in names},
                         options=tf.saved_model.SaveOptions(experimental_skip_saver=False))
     return spec
-
-
-def _op_name(key: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c in "_.-" else "_" for c in key)
-    return cleaned if cleaned[:1].isalnum() else f"out_{cleaned}"

@@ -35,12 +35,6 @@ def resize_batch(feeds: dict[str, np.ndarray], batch: int) -> dict[str, np.ndarr
     return {k: np.take(np.asarray(v), np.arange(batch) % max(len(v), 1), axis=0) for k, v in feeds.items()}
 
 
-def signature_feeds(spec, feeds: dict[str, np.ndarray], nhwc_inputs: frozenset[str] = frozenset()) -> dict:
-    """Feeds keyed by ONNX name -> keyed by signature key, NHWC-published inputs transposed."""
-    return {info.key: (np.moveaxis(feeds[info.onnx_name], 1, -1) if info.onnx_name in nhwc_inputs
-                       else feeds[info.onnx_name]) for info in spec.inputs}
-
-
 def signature_inputs(spec) -> dict[str, tuple[tuple[int, ...], str]]:
     """SignatureSpec inputs as {key: (shape with -1 for dynamic dims, dtype)} for the batching check."""
     return {info.key: (tuple(-1 if d is None else int(d) for d in info.shape), info.dtype) for info in spec.inputs}

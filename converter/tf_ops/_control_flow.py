@@ -7,6 +7,7 @@ variable has after an iteration, and the loop runs with the most specific shape 
 """
 from __future__ import annotations
 
+import numpy as np
 import onnx
 import tensorflow as tf
 
@@ -121,3 +122,28 @@ def stack_all(arrays: list) -> list:
 
 def write_all(arrays: list, index, values: list) -> list:
     return [array.write(tf.cast(index, tf.int32), value) for array, value in zip(arrays, values)]
+
+
+_FOLDABLE = {"Equal": np.equal, "NotEqual": np.not_equal, "Less": np.less, "LessEqual": np.less_equal,
+             "Greater": np.greater, "GreaterEqual": np.greater_equal, "LogicalAnd": np.logical_and,
+             "LogicalOr": np.logical_or, "LogicalNot": np.logical_not}
+_PASS_THROUGH = {"Identity", "Cast", "Reshape", "Squeeze", "ExpandDims"}
+
+
+def static_condition(tensor, depth: int = 8):
+    """The value of a boolean tensor when it is known while building the graph: tf.get_static_value,
+    plus comparisons and logic of such values (it does not fold those), e.g. Equal(Size(x), 4) in
+    expanded function bodies. None when it depends on run-time data."""
+    value = tf.get_static_value(tensor)
+    if value is not None or depth == 0 or not hasattr(tensor, "op") or tf.executing_eagerly():
+        return value
+    op = tensor.op
+    if op.type in _PASS_THROUGH:
+        inner = static_condition(op.inputs[0], depth - 1)
+        return None if inner is None else np.asarray(inner).astype(tensor.dtype.as_numpy_dtype).reshape(
+            [d if d is not None else -1 for d in tensor.shape.as_list()] if tensor.shape.rank is not None else -1)
+    if op.type in _FOLDABLE:
+        operands = [static_condition(t, depth - 1) for t in op.inputs]
+        if all(o is not None for o in operands):
+            return _FOLDABLE[op.type](*operands)
+    return None

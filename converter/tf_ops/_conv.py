@@ -20,6 +20,10 @@ def oihw_to_hwio(weight):
 
 def conv_channels_last(x, kernel, bias, window: Window, groups: int):
     """ONNX Conv semantics on channels-last `x` with an HWIO `kernel`."""
+    if x.dtype in (tf.float16, tf.bfloat16):   # accumulate in float32 (CPU kernels do not; onnxruntime does)
+        wide = conv_channels_last(tf.cast(x, tf.float32), tf.cast(kernel, tf.float32),
+                                  None if bias is None else tf.cast(bias, tf.float32), window, groups)
+        return tf.cast(wide, x.dtype)
     padding = tf_padding_name(window, static_spatial(x))
     if padding is None:
         x, padding = pad_channels_last(x, window, 0), "VALID"

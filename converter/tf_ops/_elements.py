@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from converter.errors import OpTranslationError
 from converter.tf_ops._shape_util import positive_indices
 
 
@@ -28,7 +29,6 @@ def scatter_with_reduction(data, coordinates, updates, reduction: str, describe:
         return tf.tensor_scatter_nd_min(data, coordinates, updates)
     if reduction == "mul":
         return _scatter_mul(data, coordinates, updates)
-    from converter.errors import OpTranslationError
     raise OpTranslationError(f"{describe}: reduction {reduction!r} is not one of none/add/mul/max/min")
 
 

@@ -6,7 +6,6 @@ and e5m2. int4/uint4 tensors exist in TF but cannot be cast; int2/uint2/float4 h
 from __future__ import annotations
 
 import ml_dtypes
-import numpy as np
 import onnx
 import tensorflow as tf
 

@@ -91,7 +91,8 @@ def tap_indices(x, taps: int):
     p = tf.floor(x_padded)
     frac = x_padded - p
     if taps % 2 == 0:
-        offset = tf.where(tf.equal(frac, 0.0), -(taps // 2) * tf.ones_like(x), (-(taps // 2) + 1) * tf.ones_like(x))
+        ones = tf.ones_like(x)
+        offset = tf.where(tf.equal(frac, 0.0), -(taps // 2) * ones, (-(taps // 2) + 1) * ones)
     else:
         base = -((taps - 1) // 2)
         offset = tf.where(frac <= 0.5, base * tf.ones_like(x), (base + 1) * tf.ones_like(x))
@@ -107,12 +108,16 @@ def tap_weights(sampling: Sampling, ratio, scale, taps: int):
         first = 1 - taps // 2            # the reference's i_start = floor(-support / s) + 1
         offsets = tf.cast(tf.range(first, first + taps), F64)[None, :]
         args = (offsets - r) * s
-        kernel = tf.clip_by_value(1 - tf.abs(args), 0, 1) if sampling.mode == "linear" else _cubic_kernel(args, sampling.cubic_a)
+        if sampling.mode == "linear":
+            kernel = tf.clip_by_value(1 - tf.abs(args), 0, 1)
+        else:
+            kernel = _cubic_kernel(args, sampling.cubic_a)
         return kernel / tf.reduce_sum(kernel, axis=1, keepdims=True)
     if sampling.mode == "linear":
         return tf.concat([1 - r, r], axis=1)
     a = sampling.cubic_a
-    return tf.concat([_cubic_kernel(r + 1, a), _cubic_kernel(r, a), _cubic_kernel(1 - r, a), _cubic_kernel(2 - r, a)], axis=1)
+    return tf.concat([_cubic_kernel(r + 1, a), _cubic_kernel(r, a), _cubic_kernel(1 - r, a), _cubic_kernel(2 - r, a)],
+                     axis=1)
 
 
 def _cubic_kernel(x, a: float):

@@ -19,6 +19,7 @@ import logging
 import onnx
 import tensorflow as tf
 
+from converter.errors import ConverterError, UnsupportedOpsError
 from converter.tf_ops.dtypes import TF_TO_ONNX
 
 logger = logging.getLogger(__name__)
@@ -61,14 +62,14 @@ def function_body(proto: onnx.NodeProto, opset: int, local_functions: dict,
     return None
 
 
-def expand_node(ctx, proto: onnx.NodeProto, opset: int, depth: int = 0) -> list | None:
+def expand_node(ctx, proto: onnx.NodeProto, opset: int) -> list | None:
     """Translate `proto` through its function body; None when the op has no body."""
     from converter.tf_ops.context import TranslationContext
     from converter.tf_ops.translate import translate_node
 
     inputs = [ctx.lookup(name) if name else None for name in proto.input]
     body = function_body(proto, opset, ctx.functions, [_type_proto(v) for v in inputs])
-    if body is None or depth > _MAX_DEPTH:
+    if body is None:
         return None
     opsets = dict(ctx.opsets)
     opsets.update({("" if o.domain == "ai.onnx" else o.domain): o.version for o in body.opset_import})
@@ -77,10 +78,20 @@ def expand_node(ctx, proto: onnx.NodeProto, opset: int, depth: int = 0) -> list 
         scope.bind(formal, value)
     caller_attrs = {a.name: a for a in proto.attribute}
     caller_attrs.update(_default_attributes(body, caller_attrs))
-    for body_node in body.node:
-        translate_node(scope, _bind_attributes(body_node, caller_attrs))
+    try:
+        for body_node in body.node:
+            translate_node(scope, _bind_attributes(body_node, caller_attrs))
+    except ConverterError as error:   # say which node was expanded (nested expansions chain their names)
+        if isinstance(error, UnsupportedOpsError):   # its message lists ops; preflight normally catches these
+            raise
+        raise type(error)(f"{_describe(proto, opset)} expanded into its function body: {error}") from error
     # the body may declare outputs the node does not ask for (e.g. LayerNormalization's Mean)
     return [scope.lookup(formal) if actual else None for formal, actual in zip(body.output, proto.output)]
+
+
+def _describe(proto: onnx.NodeProto, opset: int) -> str:
+    name = proto.name or f"{proto.op_type}_{'_'.join(proto.output)}"
+    return f"node {name!r} ({proto.domain + '::' if proto.domain else ''}{proto.op_type}, opset {opset})"
 
 
 def _bind_attributes(node: onnx.NodeProto, caller_attrs: dict) -> onnx.NodeProto:

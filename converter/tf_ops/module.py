@@ -1,8 +1,6 @@
 """An ONNX model as a tf.Module: large initializers as tf.Variables, the graph as a traced function."""
 from __future__ import annotations
 
-import re
-
 import onnx
 import tensorflow as tf
 from onnx import numpy_helper
@@ -10,7 +8,7 @@ from onnx import numpy_helper
 from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.preflight import model_opsets, preflight
 from converter.tf_ops.registry import OpRegistry
-from converter.tf_ops.translate import translate_graph
+from converter.tf_ops.translate import scope_name, translate_graph
 
 
 class OnnxModule(tf.Module):
@@ -20,7 +18,7 @@ class OnnxModule(tf.Module):
     """
 
     def __init__(self, model: onnx.ModelProto, registry: OpRegistry | None = None,
-                 variable_threshold_bytes: int = 1024):
+                 variable_threshold_bytes: int = 1024, external_data_dir: str = ""):
         super().__init__(name="onnx_model")
         if registry is None:
             from converter.tf_ops import load_default_registry
@@ -34,10 +32,11 @@ class OnnxModule(tf.Module):
         self._weight_index: dict[str, int] = {}
         self._small_constants: dict = {}
         for initializer in model.graph.initializer:
-            array = numpy_helper.to_array(initializer)
+            # external data (models > 2 GB) is read from beside the .onnx file, one tensor at a time
+            array = numpy_helper.to_array(initializer, external_data_dir)
             if array.nbytes >= variable_threshold_bytes and array.dtype.kind in "fiub":
                 self._weight_index[initializer.name] = len(self.weights)
-                self.weights.append(tf.Variable(array, trainable=False, name=_variable_name(initializer.name)))
+                self.weights.append(tf.Variable(array, trainable=False, name=scope_name(initializer.name)))
             else:
                 self._small_constants[initializer.name] = array
         initialized = {i.name for i in model.graph.initializer}
@@ -64,8 +63,3 @@ class OnnxModule(tf.Module):
             ctx.bind(name, value)
         translate_graph(ctx, self._graph)
         return ctx
-
-
-def _variable_name(onnx_name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", onnx_name).strip("/")
-    return cleaned if cleaned and re.match(r"[A-Za-z0-9.]", cleaned) else f"w{cleaned}"

@@ -17,7 +17,8 @@ def center_crop_pad_18(ctx, node):
         crop = tf.maximum(size - wanted, 0)
         pad = tf.maximum(wanted - size, 0)
         begin = tf.scatter_nd([[axis]], [crop // 2], [rank])
-        end = tf.tensor_scatter_nd_update(tf.shape(data, out_type=tf.int64), [[axis]], [crop // 2 + tf.minimum(size, wanted)])
+        end = tf.tensor_scatter_nd_update(tf.shape(data, out_type=tf.int64), [[axis]],
+                                          [crop // 2 + tf.minimum(size, wanted)])
         data = tf.strided_slice(data, begin, end)
         paddings = tf.scatter_nd([[axis]], [tf.stack([pad // 2, pad - pad // 2])], [rank, 2])
         data = tf.pad(data, paddings)

@@ -76,7 +76,7 @@ def grid_sample(node, data, grid, mode, padding, align_corners):
             x, low, high = ((normalized + 1) * length - 1) / 2, tf.constant(-0.5, work), length - 0.5
         if mode == "nearest":
             x = tf.round(x)                                # half to even, as numpy's rint
-        if padding == "border":
+        if padding == "border" and mode != "cubic":   # cubic clamps each tap, as PyTorch and onnxruntime do
             x = tf.where((x < low) | (x > high), tf.clip_by_value(x, 0, length - 1), x)
         elif padding == "reflection":
             x = _reflect(x, low, high)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops import sequence
+from converter.tf_ops._control_flow import static_condition
 from converter.tf_ops.registry import tf_op
 
 
@@ -14,7 +15,7 @@ from converter.tf_ops.registry import tf_op
 def if_1(ctx, node):
     condition = tf.reshape(tf.cast(node.inputs[0], tf.bool), [])
     then_graph, else_graph = node.attr("then_branch"), node.attr("else_branch")
-    static = tf.get_static_value(condition)
+    static = static_condition(condition)
     if static is not None:
         return ctx.run_subgraph(then_graph if bool(static) else else_graph, [])
 

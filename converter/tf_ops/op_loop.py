@@ -9,11 +9,9 @@ in the body (captured by the while loop). Shapes may change between iterations: 
 """
 import tensorflow as tf
 
-from converter.tf_ops._control_flow import (element_type_of, learn_invariants, loop_ready,
-                                            match_loop_types, new_accumulators, stack_all, unknown, write_all)
+from converter.tf_ops._control_flow import (learn_invariants, loop_ready, match_loop_types, new_accumulators,
+                                            stack_all, unknown, write_all)
 from converter.tf_ops.registry import tf_op
-
-__all__ = ["element_type_of"]
 
 
 @tf_op("Loop", since=1)

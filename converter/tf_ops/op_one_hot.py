@@ -14,5 +14,5 @@ def one_hot_9(ctx, node):
     axis = node.attr("axis", -1)
     axis = axis + rank + 1 if axis < 0 else axis
     on, off = values[1], values[0]
-    result = tf.one_hot(indices, tf.cast(depth, tf.int32), on_value=on, off_value=off, axis=axis if axis != rank else -1)
-    return [result]
+    return [tf.one_hot(indices, tf.cast(depth, tf.int32), on_value=on, off_value=off,
+                       axis=axis if axis != rank else -1)]

@@ -37,7 +37,8 @@ def _pad_constant(data, begin, end, value):
     value = tf.zeros([], data.dtype) if value is None else tf.cast(tf.reshape(value, []), data.dtype)
     padded = tf.pad(data, tf.stack([tf.maximum(begin, 0), tf.maximum(end, 0)], axis=1), constant_values=value)
     static_begin, static_end = tf.get_static_value(begin), tf.get_static_value(end)
-    if static_begin is not None and static_end is not None and min(static_begin.min(initial=0), static_end.min(initial=0)) >= 0:
+    if static_begin is not None and static_end is not None and \
+            min(static_begin.min(initial=0), static_end.min(initial=0)) >= 0:
         return padded
     crop_begin = tf.maximum(-begin, 0)
     crop_end = tf.shape(padded, out_type=tf.int64) - tf.maximum(-end, 0)

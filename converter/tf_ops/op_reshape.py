@@ -11,7 +11,8 @@ def _reshape(data, target, allowzero: bool):
         target = tf.cast(target, tf.int64)
         if not allowzero:   # copy input dims where the target holds 0
             in_shape = tf.shape(data, out_type=tf.int64)
-            padding = tf.zeros(tf.maximum(tf.size(target, out_type=tf.int64) - tf.size(in_shape, out_type=tf.int64), 0), tf.int64)
+            missing = tf.size(target, out_type=tf.int64) - tf.size(in_shape, out_type=tf.int64)
+            padding = tf.zeros(tf.maximum(missing, 0), tf.int64)
             in_shape = tf.concat([in_shape, padding], 0)[:tf.size(target)]
             target = tf.where(tf.equal(target, 0), in_shape, target)
         return tf.reshape(data, target)
@@ -19,7 +20,28 @@ def _reshape(data, target, allowzero: bool):
     if not allowzero:
         in_dims = dims(data)
         values = [in_dims[i] if v == 0 else v for i, v in enumerate(values)]
+        values = _resolve_minus_one(data, values)
     return tf.reshape(data, stack_dims(values))
+
+
+def _resolve_minus_one(data, values: list) -> list:
+    """When every unknown input dim is copied through a 0 (the usual `x.view(x.size(0), -1)`), the -1 is a
+    static number; computing it keeps the output shape static apart from the batch."""
+    if sum(1 for v in values if isinstance(v, int) and v == -1) != 1 or data.shape.rank is None:
+        return values
+    copied_unknown = sum(1 for v in values if not isinstance(v, int))
+    input_unknown = sum(1 for d in data.shape.as_list() if d is None)
+    if copied_unknown != input_unknown:
+        return values
+    known_input = 1
+    for d in data.shape.as_list():
+        known_input *= d if d is not None else 1
+    known_target = 1
+    for v in values:
+        known_target *= v if isinstance(v, int) and v != -1 else 1
+    if known_target == 0 or known_input % known_target:
+        return values
+    return [known_input // known_target if isinstance(v, int) and v == -1 else v for v in values]
 
 
 @tf_op("Reshape", since=1)

@@ -77,7 +77,7 @@ def build_plans(node, data, scales, sizes, roi, axes, policy: str) -> list[AxisP
             ratios, out = _keep_aspect(node, ratios, [in_sizes[a] for a in axes], policy)
     else:
         ratios = _scales_list(scales, len(axes))
-        out = [in_sizes[a] if isinstance(ratios[i], float) and ratios[i] == 1.0 else _floor_times(ratios[i], in_sizes[a])  # keeps None batches
+        out = [in_sizes[a] if _is_one(ratios[i]) else _floor_times(ratios[i], in_sizes[a])   # keeps None batches
                for i, a in enumerate(axes)]
     plans = []
     for i, axis in enumerate(axes):
@@ -86,6 +86,10 @@ def build_plans(node, data, scales, sizes, roi, axes, policy: str) -> list[AxisP
             continue
         plans.append(AxisPlan(axis, in_sizes[axis], out[i], ratios[i], axis_roi))
     return plans
+
+
+def _is_one(scale) -> bool:
+    return isinstance(scale, float) and scale == 1.0
 
 
 def _sizes_list(sizes, count):

@@ -28,7 +28,7 @@ Reference = Callable[[dict[str, np.ndarray]], list[np.ndarray]]
 ONNXRUNTIME_MAX_IR_VERSION = 13
 
 
-def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True):
+def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True, external_data_dir: str | None = None):
     import onnxruntime as ort
 
     if model.ir_version > ONNXRUNTIME_MAX_IR_VERSION:
@@ -40,11 +40,13 @@ def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True):
     options.log_severity_level = 3
     if not optimize:   # keep every node as it is (per-node diagnosis)
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    if external_data_dir:   # a model loaded from bytes finds its external data files here
+        options.add_session_config_entry("session.model_external_initializers_file_folder_path", external_data_dir)
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
-def onnxruntime_reference(model: onnx.ModelProto) -> Reference:
-    session = onnxruntime_session(model)
+def onnxruntime_reference(model: onnx.ModelProto, external_data_dir: str | None = None) -> Reference:
+    session = onnxruntime_session(model, external_data_dir=external_data_dir)
     names = [o.name for o in session.get_outputs()]
     return lambda feeds: session.run(names, feeds)
 

@@ -79,3 +79,24 @@ def test_missing_onnx_tf_gives_the_install_command(monkeypatch, tmp_path):
     model = helper.make_model(helper.make_graph([], "empty", [], []))
     with pytest.raises(BadInputError, match="requirements-onnx-tf.txt"):
         build_onnx_tf_module(model, tmp_path)
+
+
+def test_two_layer_lstms_of_two_models_in_one_process_match_onnxruntime(tmp_path):
+    """The RNN shims: TF's legacy cells under Keras 3, and a fresh cell per node (onnx-tf cached the
+    first cell on its handler class, so layer 2 and any later model reused layer 1's weights)."""
+    import onnxruntime as ort
+    import torch
+
+    for seed, hidden in [(0, 6), (1, 5)]:
+        torch.manual_seed(seed)
+        lstm = torch.nn.LSTM(4, hidden, num_layers=2, batch_first=True).eval()
+        path = tmp_path / f"lstm{seed}.onnx"
+        torch.onnx.export(lstm, (torch.zeros(2, 7, 4),), str(path), input_names=["x"], output_names=["y", "h", "c"],
+                          opset_version=11, dynamo=False)
+        model = onnx.load(str(path))
+        x = np.random.default_rng(seed).standard_normal((2, 7, 4)).astype(np.float32)
+        expected = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+        module = build_onnx_tf_module(model, tmp_path / f"work{seed}")
+        actual = tf.function(module.run, autograph=False)({"x": tf.constant(x)})
+        for name, value in zip(["y", "h", "c"], expected):
+            np.testing.assert_allclose(actual[name].numpy(), value, rtol=1e-4, atol=1e-6)

@@ -130,5 +130,8 @@ def test_predict_script_saves_npy_and_exit_codes(server, tmp_path, capsys):
     assert "output y: float32 [4, 3]" in capsys.readouterr().out
     assert predict_script.main(["--server", server.grpc_address, "--model", "toy", "--metadata"]) == 0
     assert "input  x: DT_FLOAT [-1, 4]" in capsys.readouterr().out
+    for address, rest in ((server.grpc_address, []), (server.rest_address, ["--rest"])):
+        assert predict_script.main(["--server", address, *rest, "--model", "toy", "--status"]) == 0
+        assert capsys.readouterr().out.splitlines() == ["version 1: AVAILABLE", "version 2: AVAILABLE"]
     assert predict_script.main(["--server", server.grpc_address, "--model", "nope", "--inputs", *args]) == 2
     assert capsys.readouterr().err.startswith("error: model 'nope' at")

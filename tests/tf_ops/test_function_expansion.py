@@ -1,6 +1,5 @@
 """Nodes without a handler are expanded into their ONNX function body (schema or model-local)."""
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto as P
 from onnx import helper as h

@@ -1,6 +1,5 @@
 """If / Loop / Scan / sequences / optionals with a dynamic (None) batch, against numpy."""
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto as P
 from onnx import helper as h

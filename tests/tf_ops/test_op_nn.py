@@ -185,3 +185,36 @@ def test_rotary_embedding_3d_with_position_ids():
                        [("cos", randn(10, 2)), ("sin", randn(10, 2))], opset=23)
     check(model, lambda n: {"x": randn(n, 3, 8), "pos": RNG.integers(0, 10, (n, 3)).astype(np.int64)},
           reference="onnx")
+
+
+def test_mat_mul_integer_per_row_zero_point():
+    a_zero = np.array([3, 250], np.uint8)            # one zero point per row of A
+    b_zero = np.array([1, 2, 3], np.uint8)           # one per column of B
+    model = make_model([helper.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["y"])],
+                       [("a", [2, 4], TensorProto.UINT8)], [("y", [2, 3], TensorProto.INT32)],
+                       [("b", RNG.integers(0, 255, (4, 3)).astype(np.uint8)), ("az", a_zero), ("bz", b_zero)],
+                       opset=13)
+    feeds = {"a": RNG.integers(0, 255, (2, 4)).astype(np.uint8)}
+    a = feeds["a"].astype(np.int32) - a_zero.astype(np.int32)[:, None]
+    b = numpy_helper.to_array(model.graph.initializer[0]).astype(np.int32) - b_zero.astype(np.int32)
+    np.testing.assert_array_equal(run_dynamic(model, feeds)[0], a @ b)
+
+
+def test_linear_attention_gated_delta_gqa():
+    node = helper.make_node("LinearAttention", ["q", "k", "v", "", "g", "beta"], ["y", "state"],
+                            q_num_heads=4, kv_num_heads=2, update_rule="gated_delta")
+    model = make_model([node], [("q", ["N", 3, 8]), ("k", ["N", 3, 4]), ("v", ["N", 3, 6]),
+                                ("g", ["N", 3, 2]), ("beta", ["N", 3, 2])],
+                       [("y", ["N", 3, 12]), ("state", ["N", 2, 2, 3])], opset=27)
+
+    def feeds(n):
+        return {"q": randn(n, 3, 8), "k": randn(n, 3, 4) * 0.5, "v": randn(n, 3, 6),
+                "g": -np.abs(randn(n, 3, 2)), "beta": 1 / (1 + np.exp(-randn(n, 3, 2)))}
+    check(model, feeds, reference="onnx")
+
+
+def test_group_normalization_18_scale_per_group():
+    """Opset 18 takes one scale/bias per group (opset 21 one per channel)."""
+    model = make_model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, epsilon=1e-3)],
+                       [("x", ["N", 4, 3])], [("y", ["N", 4, 3])], [("s", randn(2)), ("b", randn(2))], opset=18)
+    check(model, lambda n: {"x": randn(n, 4, 3)}, reference="onnx")

@@ -60,7 +60,7 @@ def test_non_max_suppression(center):
 
 
 def test_col2im_with_strides_pads_dilations():
-    columns = RNG.standard_normal((2, 3 * 2 * 2, 12)).astype(np.float32)
+    columns = RNG.standard_normal((2, 3 * 2 * 2, 15)).astype(np.float32)
     constants = {"image": np.int64([5, 6]), "block": np.int64([2, 2])}
     model = single_node_model("Col2Im", {"x": columns}, ["y"], 18, constants, strides=[2, 1], dilations=[1, 2],
                               pads=[1, 0, 0, 1])
