@@ -85,8 +85,8 @@ def _to_tf(value):
 
 
 def _to_numpy(value):
-    if hasattr(value, "eager_elements"):                  # a run-time-length sequence (tf_ops/sequence.py)
-        value = value.eager_elements()
+    if hasattr(value, "to_python_value"):   # run-time-length sequence / run-time optional (tf_ops/sequence.py)
+        value = value.to_python_value()
     if isinstance(value, (list, tuple)):
         return [_to_numpy(v) for v in value]
     if value is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from converter import translate_stage
@@ -57,6 +57,7 @@ def convert(config: ConversionConfig) -> ConversionResult:
         try:
             with timer.stage("savedmodel"):
                 spec = export_saved_model(module, translated_model, staging.path, _signature_names(config))
+                module = None            # its tf.Variables (a copy of every weight) are on disk now
                 if config.batching:          # refuse before anything is published, not after
                     check_batchable(signature_inputs(spec))
             with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
@@ -75,6 +76,8 @@ def convert(config: ConversionConfig) -> ConversionResult:
                         logger.error("parity check failed:\n%s", parity.table())
                         raise ParityError(explanation)
                     parity.warnings.append(explanation)
+                references = None        # ONNX Runtime's and PyTorch's weights are not needed any more
+                loaded = replace(loaded, module=None)
             with timer.stage("serving", "warmup requests, C API load check"):
                 normal = [(s, out) for s, out in zip(feed_sets, served) if s.label == "normal"]
                 serving = prepare_version(

@@ -143,7 +143,9 @@ def main(args) -> int:
 
     result = convert(config_from_args(args))
     if args.json:
-        print(json.dumps({"status": "published", "exit_code": 0, "version": result.version,
+        print(json.dumps({"status": "published", "exit_code": 0,
+                          "message": f"published {result.version_dir} (version {result.version})",
+                          "version": result.version,
                           "version_dir": str(result.version_dir), "report": result.report}, indent=2, default=str))
         return 0
     print(describe_signatures(result.version_dir))

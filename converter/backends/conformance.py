@@ -90,8 +90,9 @@ def _load(case):
     import onnx
     from onnx import numpy_helper
 
-    if case.model is not None:
-        return case.model, [(list(i), list(o)) for i, o in case.data_sets]
+    if case.model is not None:                # node cases may hold TensorProto values (as the onnx runner notes)
+        as_array = lambda v: numpy_helper.to_array(v) if isinstance(v, onnx.TensorProto) else v
+        return case.model, [([as_array(v) for v in i], [as_array(v) for v in o]) for i, o in case.data_sets]
     model = onnx.load(os.path.join(case.model_dir, "model.onnx"))
     initialized = {i.name for i in model.graph.initializer}
     input_types = [v.type for v in model.graph.input if v.name not in initialized]
@@ -149,7 +150,7 @@ class Worker:
             died = self.process.poll() is not None
             self.stop()
             return CaseResult(case, self.backend, "error" if died else "timeout",
-                              "worker process died" if died else f"no answer within {timeout:.0f} s", seconds)
+                              "worker process died" if died else f"no answer within {timeout:g} s", seconds)
         answer = json.loads(line)
         return CaseResult(case, self.backend, answer["status"], answer["detail"], seconds)
 

@@ -7,6 +7,9 @@ onnx / TensorFlow / Keras 3. Each shim provides only what onnx-tf uses:
 2. `tensorflow_addons`: onnx-tf imports it only for `tfa.seq2seq.hardmax` (Hardmax handler); provided
    in plain TF. Always the shim unless the process already imported tensorflow_addons: the real
    package is end-of-life and does not work with Keras 3 even when installed.
+3. `tensorflow_probability`: onnx-tf imports `distributions.Bernoulli` for its Bernoulli handler
+   (sampling only); provided in plain TF so tfp and tf-keras need not be installed. A real tfp that
+   imports cleanly takes precedence.
 4. `tf.compat.v1.nn.rnn_cell` (LSTM, GRU, RNN handlers): under Keras 3 TF's lazy alias raises "LSTMCell
    is not available with Keras 3"; the handler modules get a `tf` proxy whose `compat.v1.nn.rnn_cell`
    is TF's own bundled legacy cells (tensorflow.python.keras.layers.legacy_rnn). Only those onnx-tf
@@ -14,12 +17,9 @@ onnx / TensorFlow / Keras 3. Each shim provides only what onnx-tf uses:
    builds on the handler class forever (`RNNMixin.rnn_cell`), so every later LSTM/GRU/RNN node, in any
    model of the process, reused the first one's cell and weights (a 2-layer LSTM was wrong, a second
    model failed); `rnn` is wrapped to build a fresh cell per node.
-3. `tensorflow_probability`: onnx-tf imports `distributions.Bernoulli` for its Bernoulli handler
-   (sampling only); provided in plain TF so tfp and tf-keras need not be installed. A real tfp that
-   imports cleanly takes precedence.
 
-`import_onnx_tf()` installs the shims once (module registrations at import time; nothing changes per
-conversion) and returns the `onnx_tf.backend` module.
+`import_onnx_tf()` installs the shims once (registrations and wrappers at first import; nothing changes
+per conversion) and returns the `onnx_tf.backend` module.
 """
 from __future__ import annotations
 

@@ -141,11 +141,24 @@ def choose_target_opset(model: onnx.ModelProto) -> int:
         if not gaps[target]:
             return target
     always = set.intersection(*(set(g) for g in gaps.values()))
-    blocking = {(domain, op, _since(op, opset) if domain == "" else opset): used[(domain, op)]
-                for domain, op in (always or gaps[top])}
-    raise UnsupportedOpsError(blocking, f"onnx-tf 1.10.0 implements none of the versions these ops have at "
-                                        f"opsets {candidates[-1]}..{top}, so no down-conversion of this opset-"
-                                        f"{opset} model helps; use --backend native")
+    if always:
+        hint = (f"onnx-tf 1.10.0 implements none of the versions these ops have at opsets {candidates[-1]}..{top}, "
+                f"so no down-conversion of this opset-{opset} model helps")
+        raise _refusal(always, used, opset, hint)
+    best = min(candidates, key=lambda t: (len(gaps[t]), -t))
+    hint = (f"no opset in {candidates[-1]}..{top} has onnx-tf handlers for all of them together (at opset {top} it "
+            f"lacks {_names(gaps[top])}, at opset {best} {_names(gaps[best])})")
+    raise _refusal(gaps[top] | gaps[best], used, opset, hint)
+
+
+def _refusal(pairs, used: Counter, opset: int, hint: str) -> UnsupportedOpsError:
+    blocking = {(domain, op, _since(op, opset) if domain == "" and _exists_at(op, opset) else opset): used[(domain, op)]
+                for domain, op in pairs}
+    return UnsupportedOpsError(blocking, f"{hint}; use --backend native")
+
+
+def _names(pairs) -> str:
+    return ", ".join(sorted(op for _, op in pairs))
 
 
 def _gaps_at(used: Counter, target: int) -> set[tuple[str, str]]:

@@ -11,10 +11,7 @@ from converter.tf_ops.nhwc import NHWC_DOMAIN
 
 __all__ = ["NHWC_DOMAIN", "to_last", "to_first", "inverse", "compose", "ints_attr", "int_attr", "str_attr",
            "constant_array", "add_initializer", "make_transpose", "redirect_uses", "permuted_shape",
-           "fresh_name", "allow_free_initializers"]
-
-_counter = itertools.count()
-
+           "fresh_name", "allow_free_initializers", "ensure_shapes"]
 
 def to_last(rank: int) -> list[int]:
     """NCHW -> NHWC permutation for a tensor of `rank`."""
@@ -58,7 +55,17 @@ def constant_array(value: ir.Value | None) -> np.ndarray | None:
 
 
 def fresh_name(graph: ir.Graph, stem: str) -> str:
-    return f"{stem}__{next(_counter)}"
+    """A value/node name not yet used in `graph` (numbered per graph, so the output is reproducible)."""
+    if "converter.names" not in graph.meta:
+        graph.meta["converter.names"] = ({v.name for v in graph.inputs} | set(graph.initializers)
+                                         | {o.name for n in graph for o in n.outputs} | {n.name for n in graph})
+        graph.meta["converter.counter"] = itertools.count()
+    used = graph.meta["converter.names"]
+    name = f"{stem}__{next(graph.meta['converter.counter'])}"
+    while name in used:
+        name = f"{stem}__{next(graph.meta['converter.counter'])}"
+    used.add(name)
+    return name
 
 
 def add_initializer(graph: ir.Graph, stem: str, array: np.ndarray) -> ir.Value:
@@ -75,10 +82,10 @@ def permuted_shape(shape: ir.Shape | None, perm: list[int]) -> ir.Shape | None:
     return ir.Shape([shape[i] for i in perm])
 
 
-def make_transpose(value: ir.Value, perm: list[int], name_stem: str) -> ir.Node:
-    """A Transpose node over `value` (not yet inserted in a graph), with its output's shape and type set."""
-    node = ir.Node("", "Transpose", [value], [ir.AttrInt64s("perm", perm)], name=name_stem)
-    node.outputs[0].name = f"{name_stem}_out"
+def make_transpose(graph: ir.Graph, value: ir.Value, perm: list[int], name_stem: str) -> ir.Node:
+    """A Transpose node over `value` (not yet inserted in `graph`), with a fresh output name, shape and type."""
+    node = ir.Node("", "Transpose", [value], [ir.AttrInt64s("perm", perm)], name=fresh_name(graph, name_stem))
+    node.outputs[0].name = fresh_name(graph, f"{name_stem}_out")
     node.outputs[0].shape = permuted_shape(value.shape, perm)
     node.outputs[0].type = value.type
     return node
@@ -103,3 +110,12 @@ def allow_free_initializers(model: ir.Model) -> None:
     are not, so such (old) models move to IR 4, which only relaxes that rule."""
     if model.ir_version is not None and model.ir_version < 4:
         model.ir_version = 4
+
+
+def ensure_shapes(model: ir.Model, op_types: tuple[str, ...]) -> None:
+    """Run ONNX shape inference when an input of one of `op_types` has no shape (a model without
+    value_info): the layout and padding decisions need ranks and spatial sizes."""
+    if any(n.op_type in op_types and n.inputs and n.inputs[0] is not None and n.inputs[0].shape is None
+           for n in model.graph):
+        from onnx_ir.passes.common import ShapeInferencePass
+        ShapeInferencePass(strict_mode=False)(model)

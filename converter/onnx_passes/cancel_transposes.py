@@ -21,6 +21,7 @@ import numpy as np
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, compose, constant_array,
+                                           fresh_name,
                                            inverse, ints_attr,
                                            make_transpose, permuted_shape, redirect_uses)
 from converter.onnx_passes._layout_ops import LAYOUT_OPS
@@ -34,28 +35,41 @@ def count_transposes(model: ir.Model) -> int:
     return sum(1 for node in model.graph if node.op_type == "Transpose" and node.domain == "")
 
 
-class CancelTransposesPass(ir.passes.InPlacePass):
+class CancelTransposesPass(ir.passes.FunctionalPass):
+    """Works on a clone (weights shared, not copied) and keeps the original when the rewrite would
+    leave more transposes than it found: the pushes are greedy and must never make a model slower."""
+
     def __init__(self, max_rounds: int = 1000):
         super().__init__()
         self.max_rounds = max_rounds
 
     def call(self, model: ir.Model) -> ir.passes.PassResult:
-        graph = model.graph
         before = count_transposes(model)
-        opset = model.opset_imports.get("", 0)
-        modified = False
-        for _ in range(self.max_rounds):
-            changed = _fold_and_compose(graph) | _push_once(graph, opset) | _remove_dead_transposes(graph)
-            modified |= changed
-            if not changed:
-                break
-        modified |= _hoist_to_inputs(graph, opset)
-        modified |= _unit_transposes_to_reshapes(graph)
-        modified |= _remove_dead_transposes(graph)
-        logger.debug("CancelTransposesPass: %d -> %d transposes", before, count_transposes(model))
-        if modified:
-            allow_free_initializers(model)
-        return ir.passes.PassResult(model, modified)
+        rewritten = model.clone()
+        modified = _rewrite(rewritten.graph, rewritten.opset_imports.get("", 0), self.max_rounds)
+        after = count_transposes(rewritten)
+        if after > before:
+            logger.warning("CancelTransposesPass: rewrite would raise transposes %d -> %d; graph left as it was",
+                           before, after)
+            return ir.passes.PassResult(model.clone(), False)
+        logger.debug("CancelTransposesPass: %d -> %d transposes", before, after)
+        if not modified:
+            return ir.passes.PassResult(rewritten, False)
+        allow_free_initializers(rewritten)
+        return ir.passes.PassResult(rewritten, True)
+
+
+def _rewrite(graph: ir.Graph, opset: int, max_rounds: int) -> bool:
+    modified = False
+    for _ in range(max_rounds):
+        changed = _fold_and_compose(graph) | _push_once(graph, opset) | _remove_dead_transposes(graph)
+        modified |= changed
+        if not changed:
+            break
+    modified |= _hoist_to_inputs(graph, opset)
+    modified |= _unit_transposes_to_reshapes(graph)
+    modified |= _remove_dead_transposes(graph)
+    return modified
 
 
 def _transposes(graph: ir.Graph) -> list[ir.Node]:
@@ -111,6 +125,9 @@ def _push_once(graph: ir.Graph, opset: int) -> bool:
 
 
 def _push(graph: ir.Graph, node: ir.Node, rule, opset: int) -> bool:
+    live = [o for o in node.outputs if o.uses() or o.is_graph_output()]
+    if len(live) != 1:          # one transpose in, several out (Split): never a gain
+        return False
     indices = [i for i in rule.layout_inputs(node) if i < len(node.inputs) and node.inputs[i] is not None]
     feeding = [node.inputs[i].producer() for i in indices]
     perms = {tuple(perm_of(p)) for p in feeding if _is_transpose(p) and perm_of(p) is not None}
@@ -170,7 +187,7 @@ def _transpose_output(graph: ir.Graph, node: ir.Node, output: ir.Value, perm: li
         return
     old_shape = output.shape
     output.shape = permuted_shape(old_shape, inverse(perm))
-    transpose = make_transpose(output, perm, f"{node.name or node.op_type}_{output.name}_pushed")
+    transpose = make_transpose(graph, output, perm, f"{node.name or node.op_type}_{output.name}_pushed")
     transpose.outputs[0].shape = old_shape
     graph.insert_after(node, transpose)
     redirect_uses(graph, output, transpose.outputs[0], exclude=transpose)
@@ -189,8 +206,8 @@ def _hoist_to_inputs(graph: ir.Graph, opset: int) -> bool:
             return changed
         node = target.inputs[0].producer()
         perm, source = perm_of(target), node.inputs[0]
-        down = make_transpose(source, perm, f"{node.name or node.op_type}_hoisted")
-        back = make_transpose(down.outputs[0], inverse(perm), f"{node.name or node.op_type}_hoisted_back")
+        down = make_transpose(graph, source, perm, f"{node.name or node.op_type}_hoisted")
+        back = make_transpose(graph, down.outputs[0], inverse(perm), f"{node.name or node.op_type}_hoisted_back")
         graph.insert_before(node, [down, back])
         node.replace_input_with(0, back.outputs[0])
         if not _push(graph, node, LAYOUT_OPS[node.op_type], opset):   # e.g. a Pad with computed pads
@@ -236,6 +253,7 @@ def _unit_transposes_to_reshapes(graph: ir.Graph) -> bool:
             continue
         shape = add_initializer(graph, f"{node.name or 'transpose'}_as_reshape", np.array(target, np.int64))
         reshape = ir.Node("", "Reshape", [node.inputs[0], shape], name=f"{node.name or 'transpose'}_reshape")
+        reshape.outputs[0].name = fresh_name(graph, f"{node.name or 'transpose'}_reshaped")
         reshape.outputs[0].shape = node.outputs[0].shape
         reshape.outputs[0].type = node.outputs[0].type
         graph.insert_after(node, reshape)

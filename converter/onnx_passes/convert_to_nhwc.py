@@ -18,6 +18,7 @@ import numpy as np
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import (NHWC_DOMAIN, add_initializer, allow_free_initializers, constant_array,
+                                           ensure_shapes, fresh_name,
                                            int_attr,
                                            make_transpose, permuted_shape, redirect_uses, to_first, to_last)
 
@@ -32,6 +33,7 @@ _WEIGHT_PERMS = {"Conv": lambda r: [*range(2, r), 1, 0], "ConvTranspose": lambda
 
 class ConvertToNhwcPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
+        ensure_shapes(model, SPATIAL_OPS + NORM_OPS)
         graph = model.graph
         candidates = [n for n in graph if _convertible(n)]
         has_spatial = any(n.op_type in SPATIAL_OPS for n in candidates)
@@ -64,14 +66,14 @@ def _wrap(graph: ir.Graph, node: ir.Node) -> None:
     x, y = node.inputs[0], node.outputs[0]
     rank = len(x.shape)
     stem = node.name or node.op_type
-    into = make_transpose(x, to_last(rank), f"{stem}_to_nhwc")
+    into = make_transpose(graph, x, to_last(rank), f"{stem}_to_nhwc")
     inputs = [into.outputs[0], *[_weight(graph, node, i, rank) for i in range(1, len(node.inputs))]]
     nhwc = ir.Node(NHWC_DOMAIN, node.op_type, inputs, list(node.attributes.values()), name=f"{stem}_nhwc")
     inner = nhwc.outputs[0]
-    inner.name = f"{stem}_nhwc_out"
+    inner.name = fresh_name(graph, f"{stem}_nhwc_out")
     inner.type = y.type
     inner.shape = permuted_shape(y.shape, to_last(rank))
-    back = make_transpose(inner, to_first(rank), f"{stem}_to_nchw")
+    back = make_transpose(graph, inner, to_first(rank), f"{stem}_to_nchw")
     graph.insert_before(node, [into, nhwc, back])
     redirect_uses(graph, y, back.outputs[0])
     graph.remove(node, safe=True)
@@ -89,6 +91,6 @@ def _weight(graph: ir.Graph, node: ir.Node, index: int, rank: int) -> ir.Value |
     array = constant_array(value)
     if array is not None and value.is_initializer():
         return add_initializer(graph, f"{value.name}_tf_layout", np.ascontiguousarray(array.transpose(perm)))
-    transpose = make_transpose(value, perm, f"{node.name or node.op_type}_weight_to_tf")
+    transpose = make_transpose(graph, value, perm, f"{node.name or node.op_type}_weight_to_tf")
     graph.insert_before(node, transpose)
     return transpose.outputs[0]

@@ -10,6 +10,7 @@ import onnx_ir as ir
 from onnx_ir.passes.common import LiftConstantsToInitializersPass, RemoveUnusedNodesPass
 
 from converter.config import ConversionConfig
+from converter.errors import UnsupportedModelError
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
@@ -76,7 +77,10 @@ def run_passes(model: onnx.ModelProto, config: ConversionConfig, external_data_d
 def apply_passes(model: onnx.ModelProto, passes: list[ir.passes.PassBase], external_data_dir: str = ""
                  ) -> tuple[onnx.ModelProto, list[PassRecord]]:
     """Apply `passes` in order; return the rewritten model and what each pass changed."""
-    ir_model = ir.serde.deserialize_model(model)
+    try:
+        ir_model = ir.serde.deserialize_model(model)
+    except ir.serde.SerdeError as error:   # fields onnx.checker accepts but onnx_ir cannot read
+        raise UnsupportedModelError(f"the graph rewriter cannot read this ONNX model: {_root_cause(error)}") from None
     if external_data_dir:
         ir.external_data.set_base_dir(ir_model.graph, external_data_dir)
     records = []
@@ -89,7 +93,17 @@ def apply_passes(model: onnx.ModelProto, passes: list[ir.passes.PassBase], exter
         record = PassRecord(type(graph_pass).__name__, result.modified, diff)
         logger.info("%s", record.summary())
         records.append(record)
-    return ir.serde.serialize_model(ir_model), records
+    try:
+        return ir.serde.serialize_model(ir_model), records
+    except ir.serde.SerdeError as error:   # e.g. metadata keys that are not valid UTF-8 in a corrupt file
+        raise UnsupportedModelError(f"the graph rewriter cannot write this ONNX model back: {_root_cause(error)}; "
+                                    "check the file is not corrupt (re-export it)") from None
+
+
+def _root_cause(error: BaseException) -> str:
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
 
 
 def op_histogram(model: ir.Model) -> Counter:

@@ -14,6 +14,7 @@ import tensorflow as tf
 from converter.errors import OpTranslationError
 from converter.tf_ops import sequence
 from converter.tf_ops.dtypes import tf_dtype
+from converter.tf_ops.optional import DynamicOptional, make_dynamic
 
 
 def element_type_of(type_proto: onnx.TypeProto) -> tf.DType | None:
@@ -29,9 +30,10 @@ def element_type_of(type_proto: onnx.TypeProto) -> tf.DType | None:
 
 
 def loop_ready(value, type_proto: onnx.TypeProto, what: str):
-    """A loop variable TF can carry: sequences become DynamicSequence (their length may change)."""
+    """A loop variable TF can carry: sequences become DynamicSequence (their length may change), an
+    empty optional a DynamicOptional (the body may give it a value)."""
     if value is None:
-        raise OpTranslationError(f"{what}: an empty optional cannot be carried through a loop")
+        return make_dynamic(None, type_proto, what)
     if sequence.is_sequence(value):
         return sequence.to_dynamic(value, element_type_of(type_proto))
     return tf.convert_to_tensor(value)
@@ -57,17 +59,31 @@ def unknown(value, shape=None):
 
 def learn_invariants(run_step, initial: list, attempts: int = 3):
     """Trace the loop body (run_step(values) -> (values, scan outputs)) until the loop variables'
-    shapes stop changing; returns (shape invariants, scan outputs of the last trial)."""
+    shapes stop changing; returns (shape invariants, TensorSpecs of the scan outputs)."""
     shapes = [v.shape if isinstance(v, tf.Tensor) else None for v in initial]
     for _ in range(attempts):
-        trial_inputs = [unknown(v, s) if s is not None else v for v, s in zip(initial, shapes)]
-        after, scans = run_step(trial_inputs)
-        relaxed = invariants(trial_inputs, after)
+        relaxed, scan_specs = _trial(run_step, initial, shapes)
         if all(not isinstance(v, tf.Tensor) or r == s for v, r, s in zip(initial, relaxed, shapes)):
-            return relaxed, scans
+            return relaxed, scan_specs
         shapes = [r if isinstance(v, tf.Tensor) else None for v, r in zip(initial, relaxed)]
     return [tf.TensorShape(None) if isinstance(v, tf.Tensor) else tf.type_spec_from_value(v)
-            for v in initial], scans
+            for v in initial], scan_specs
+
+
+def _trial(run_step, initial: list, shapes: list):
+    """One iteration traced into a throwaway tf.function graph (captures the enclosing values; never
+    runs, adds nothing to the model's graph): the invariants it implies and its scan output specs."""
+    learned = {}
+
+    def trial():
+        trial_inputs = [unknown(v, s) if s is not None else v for v, s in zip(initial, shapes)]
+        after, scans = run_step(trial_inputs)
+        learned["relaxed"] = invariants(trial_inputs, after)
+        learned["scans"] = [tf.TensorSpec(t.shape, t.dtype) for t in map(tf.convert_to_tensor, scans)]
+        return []
+
+    tf.function(trial, autograph=False).get_concrete_function()
+    return learned["relaxed"], learned["scans"]
 
 
 def invariants(initial: list, after_one_step: list) -> list:
@@ -85,7 +101,9 @@ def match_loop_types(initial: list, outputs: list, what: str) -> list:
     """Body outputs converted to the loop variables' kinds and dtypes (tf.while_loop requires it)."""
     matched = []
     for before, after in zip(initial, outputs):
-        if isinstance(before, sequence.DynamicSequence):
+        if isinstance(before, DynamicOptional):
+            matched.append(make_dynamic(after, None, what, like=before))
+        elif isinstance(before, sequence.DynamicSequence):
             matched.append(sequence.to_dynamic(after, before.flat.dtype))
         elif after is None or sequence.is_sequence(after):
             raise OpTranslationError(f"{what}: a loop variable changes kind (tensor to sequence/optional)")
@@ -98,13 +116,12 @@ def match_loop_types(initial: list, outputs: list, what: str) -> list:
     return matched
 
 
-def new_accumulators(example_outputs: list) -> list:
-    """One TensorArray per scan output, typed (and shaped) after a trial iteration's outputs."""
+def new_accumulators(specs: list) -> list:
+    """One TensorArray per scan output, typed (and ranked) after a trial iteration's outputs."""
     arrays = []
-    for value in example_outputs:
-        value = tf.convert_to_tensor(value)
-        shape = tf.TensorShape(None if value.shape.rank is None else [None] * value.shape.rank)
-        arrays.append(tf.TensorArray(value.dtype, size=0, dynamic_size=True, element_shape=shape))
+    for spec in specs:
+        shape = tf.TensorShape(None if spec.shape.rank is None else [None] * spec.shape.rank)
+        arrays.append(tf.TensorArray(spec.dtype, size=0, dynamic_size=True, element_shape=shape))
     return arrays
 
 

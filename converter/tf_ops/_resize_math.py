@@ -52,6 +52,8 @@ def source_coordinates(plan: AxisPlan, coordinate_mode: str):
         return tf.where(tf.equal(out_float, 1.0), -0.5 * ones_like_y, (y + 0.5) / scale - 0.5), None
     if coordinate_mode == "half_pixel":
         return (y + 0.5) / scale - 0.5, None
+    if coordinate_mode == "tf_half_pixel_for_nn":      # Resize-11 only
+        return (y + 0.5) / scale, None
     if coordinate_mode == "half_pixel_symmetric":
         adjustment = tf.cast(plan.out_size, F64) / out_float
         offset = in_size / 2 * (1 - adjustment)

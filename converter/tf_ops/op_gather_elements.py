@@ -10,4 +10,6 @@ from converter.tf_ops.registry import tf_op
 def gather_elements_11(ctx, node):
     data, indices = node.inputs[0], node.inputs[1]
     axis = normalize_axis(node.attr("axis", 0), data.shape.rank)
-    return [tf.gather_nd(data, element_coordinates(data, indices, axis))]
+    result = tf.gather_nd(data, element_coordinates(data, indices, axis))
+    result.set_shape(indices.shape)        # the meshgrid hides the static shape from TF's inference
+    return [result]

@@ -27,7 +27,10 @@ def _pad(node, data, pads, value, axes, mode):
         return _pad_constant(data, begin, end, value)
     if mode not in ("reflect", "edge", "wrap"):
         raise OpTranslationError(f"{node.describe()}: pad mode {mode!r} is not constant/reflect/edge/wrap")
+    static_begin, static_end = tf.get_static_value(begin), tf.get_static_value(end)
     for axis in padded_axes:
+        if static_begin is not None and static_end is not None and static_begin[axis] == static_end[axis] == 0:
+            continue                                       # e.g. the batch axis: no gather needed
         size = tf.shape(data, out_type=tf.int64)[axis]
         data = tf.gather(data, _source_indices(size, begin[axis], end[axis], mode), axis=axis)
     return data

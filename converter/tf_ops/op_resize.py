@@ -1,4 +1,4 @@
-"""Resize (opsets 10-19) and Upsample (7, 9), implemented as per-axis gathers over computed coordinates
+"""Resize (opsets 10-19), implemented as per-axis gathers over computed coordinates
 (tf.image.resize's conventions differ from ONNX's). Semantics follow onnx/reference/ops/op_resize.py."""
 from __future__ import annotations
 
@@ -19,7 +19,13 @@ def resample_axis(data, plan: AxisPlan, sampling: Sampling):
     indices, ratio = tap_indices(x, taps)
     last = tf.cast(plan.in_size, tf.int64) - 1
     if sampling.mode == "nearest":
-        chosen = tf.where(nearest_choice(ratio, sampling.nearest_mode), indices[:, 1], indices[:, 0])
+        nearest_mode = sampling.nearest_mode
+        if nearest_mode == "simple":        # Resize-10 / Upsample, as onnxruntime: ceil when shrinking, else floor
+            upper = tf.where(tf.cast(plan.scale, tf.float64) < 1.0, nearest_choice(ratio, "ceil"),
+                             nearest_choice(ratio, "floor"))
+        else:
+            upper = nearest_choice(ratio, nearest_mode)
+        chosen = tf.where(upper, indices[:, 1], indices[:, 0])
         result = tf.gather(data, tf.clip_by_value(chosen, 0, last), axis=plan.axis)
         return _extrapolate(result, extrapolated, plan.axis, sampling.extrapolation_value)
     weights = tap_weights(sampling, ratio, plan.scale, taps)
@@ -51,12 +57,23 @@ def resize(data, plans: list[AxisPlan], sampling: Sampling):
         work = tf.float64 if dtype in (tf.float64,) or dtype.is_integer else tf.float32
         data = tf.cast(data, work)
     for plan in plans:
-        data = resample_axis(data, plan, sampling)
+        data = _resample_unless_unchanged(data, plan, sampling)
     if data.dtype != dtype:
         if dtype.is_integer:
             data = tf.clip_by_value(tf.round(data), dtype.min, dtype.max)
         data = tf.cast(data, dtype)
     return data
+
+
+def _resample_unless_unchanged(data, plan: AxisPlan, sampling: Sampling):
+    """An axis whose sizes are only known at run time (e.g. the None batch inside a computed `sizes`) is usually
+    unchanged: skip its gather then. Every mode but tf_crop_and_resize is the identity at scale 1."""
+    static = all(isinstance(v, (int, float)) for v in (plan.in_size, plan.out_size, plan.scale))
+    if static or plan.roi is not None:
+        return resample_axis(data, plan, sampling)
+    unchanged = tf.equal(tf.cast(plan.in_size, tf.int64), tf.cast(plan.out_size, tf.int64)) & \
+        tf.equal(tf.cast(plan.scale, tf.float64), 1.0)
+    return tf.cond(unchanged, lambda: tf.identity(data), lambda: resample_axis(data, plan, sampling))
 
 
 def _static_floats(tensor):
@@ -141,7 +158,7 @@ def _is_identity(scale, out, size, roi) -> bool:
     return bool(np.isclose(scale, 1.0) and out == size and trivial_roi)
 
 
-def _sampling(node, coordinate_mode=None, nearest_mode=None) -> Sampling:
+def sampling_from(node, coordinate_mode=None, nearest_mode=None) -> Sampling:
     mode = node.attr("mode", "nearest")
     if mode not in ("nearest", "linear", "cubic"):
         raise OpTranslationError(f"{node.describe()}: Resize mode {mode!r} is not nearest/linear/cubic")
@@ -171,9 +188,10 @@ def _empty(tensor) -> bool:
 
 @tf_op("Resize", since=10)
 def resize_10(ctx, node):
-    """Opset 10: scales only, asymmetric coordinates, nearest rounds down (as Upsample)."""
+    """Opset 10: scales only, asymmetric coordinates; the spec leaves nearest rounding open, onnxruntime
+    rounds down when enlarging and up when shrinking (its "simple" mode), which we follow."""
     data = node.inputs[0]
-    sampling = _sampling(node, coordinate_mode="asymmetric", nearest_mode="floor")
+    sampling = sampling_from(node, coordinate_mode="asymmetric", nearest_mode="simple")
     return [resize(data, build_plans(node, data, node.inputs[1], None, None, None, "stretch"), sampling)]
 
 
@@ -187,17 +205,9 @@ def resize_11(ctx, node):
         raise OpTranslationError(f"{node.describe()}: Resize needs scales or sizes")
     axes = node.attr("axes")
     axes = list(axes) if axes else None
-    sampling = _sampling(node)
+    sampling = sampling_from(node)
     count = len(axes) if axes else data.shape.rank
     roi = _roi(node, sampling, count)
     plans = build_plans(node, data, None if sizes is not None else scales, sizes, roi, axes,
                         node.attr("keep_aspect_ratio_policy", "stretch"))
     return [resize(data, plans, sampling)]
-
-
-@tf_op("Upsample", since=7)
-def upsample_7(ctx, node):
-    data = node.inputs[0]
-    scales = node.input(1) if node.opset >= 9 else tf.constant(node.attr("scales"), tf.float32)
-    sampling = _sampling(node, coordinate_mode="asymmetric", nearest_mode="floor")
-    return [resize(data, build_plans(node, data, scales, None, None, None, "stretch"), sampling)]

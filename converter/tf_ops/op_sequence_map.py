@@ -4,6 +4,7 @@ that builds DynamicSequence outputs."""
 import tensorflow as tf
 
 from converter.tf_ops import sequence
+from converter.tf_ops._control_flow import element_type_of
 from converter.tf_ops.registry import tf_op
 
 
@@ -23,7 +24,6 @@ def sequence_map_17(ctx, node):
 
 
 def _map_dynamic(ctx, body, inputs):
-    from converter.tf_ops._control_flow import element_type_of
     count = sequence.length(inputs[0])
     initial = [sequence.empty_sequence(element_type_of(o.type)) for o in body.output]
 

@@ -10,8 +10,10 @@ def shape_1(ctx, node):
     start = node.attr("start", 0)
     end = node.attr("end")
     rank = data.shape.rank
-    selected = range(rank)[slice(start, end)]
     shape = tf.shape(data, out_type=tf.int64)
+    if rank is None:                       # strided_slice clamps the same way at run time
+        return [shape[slice(start, end)]]
+    selected = range(rank)[slice(start, end)]
     if len(selected) == rank:
         return [shape]
     if not selected:

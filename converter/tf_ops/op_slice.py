@@ -21,7 +21,9 @@ def _slice(data, starts, ends, axes, steps):
     begin = _full(starts, axes, rank, 0)
     end = _full(ends, axes, rank, _INT64_MAX)
     stride = _full(steps, axes, rank, 1) if steps is not None else None
-    return tf.strided_slice(data, begin, end, stride)
+    result = tf.strided_slice(data, begin, end, stride)
+    # run-time begin/end lose the rank in TF's shape inference; Slice never changes it
+    return result if result.shape.rank is not None or rank is None else tf.ensure_shape(result, [None] * rank)
 
 
 def _full(values, axes, rank, fill):

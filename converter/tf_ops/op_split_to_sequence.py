@@ -1,12 +1,13 @@
-"""SplitToSequence: split along `axis` into a static-length sequence.
+"""SplitToSequence: split along `axis` into a sequence.
 
 `split` omitted: pieces of size 1 (squeezed unless keepdims=1); a scalar: equal pieces of that size,
-the last one smaller; a 1-D tensor: the piece sizes. The dimension being split must be static
-(the sequence length depends on it); the other dimensions may be dynamic (e.g. a None batch)."""
+the last one smaller; a 1-D tensor: the piece sizes. The dimension being split must be static; the
+others may be dynamic (e.g. a None batch). A run-time scalar chunk size gives a DynamicSequence (the
+number of pieces is then only known at run time); otherwise the sequence is a Python list."""
 import tensorflow as tf
 
-from converter.tf_ops._util import normalize_axis, require_static_ints, static_ints
 from converter.errors import OpTranslationError
+from converter.tf_ops._util import normalize_axis, require_static_ints, static_ints
 from converter.tf_ops.registry import tf_op
 from converter.tf_ops.sequence import empty_sequence, insert
 

@@ -7,9 +7,10 @@ Sequences have two representations:
 - a `DynamicSequence` (a tf.ExtensionType) when the length is only known at run time: sequences
   carried through a Loop, or grown inside one. Elements are stored flattened and concatenated with
   their offsets and shapes, so elements of different shapes (and ranks) fit, and the value can be a
-  tf.while_loop variable and a tf.function output. `eager_elements()` turns it back into a list.
+  tf.while_loop variable and a tf.function output. `to_python_value()` turns it back into a list.
 
-Optionals: an empty optional is `None`; a present one is its value (tensor or sequence).
+Optionals: an empty optional is `None`; a present one is its value (tensor or sequence); one whose
+presence is decided at run time is an optional.DynamicOptional.
 Every sequence handler goes through the functions here, which accept both representations.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ class DynamicSequence(tf.experimental.ExtensionType):
     dims: tf.Tensor            # int64: all element shapes concatenated
     dim_offsets: tf.Tensor     # int64 [n + 1]: shape of element i is dims[dim_offsets[i]:dim_offsets[i + 1]]
 
-    def eager_elements(self) -> list:
+    def to_python_value(self) -> list:
         """The elements as a Python list (eager values only: the backend's output conversion)."""
         return [self.at(i) for i in range(int(self.length()))]
 
@@ -95,6 +96,9 @@ def at(sequence, position):
     if isinstance(sequence, list) and tf.get_static_value(position) is not None:
         return sequence[_static_position(position, len(sequence), "SequenceAt", allow_end=False)]
     shape = _common_shape(sequence) if isinstance(sequence, list) else None
+    if shape is not None and shape.is_fully_defined() and sequence:      # equal shapes: a plain gather
+        position = tf.reshape(tf.cast(position, tf.int64), [])
+        return tf.gather(tf.stack(sequence), tf.where(position < 0, position + len(sequence), position))
     sequence = to_dynamic(sequence)
     position = tf.reshape(tf.cast(position, tf.int64), [])
     element = sequence.at(tf.where(position < 0, position + sequence.length(), position))

@@ -46,9 +46,15 @@ def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True, external_
 
 
 def onnxruntime_reference(model: onnx.ModelProto, external_data_dir: str | None = None) -> Reference:
-    session = onnxruntime_session(model, external_data_dir=external_data_dir)
-    names = [o.name for o in session.get_outputs()]
-    return lambda feeds: session.run(names, feeds)
+    """The session is built on first use: its copy of the weights is not held while the SavedModel is
+    loaded in the verification child process (peak memory of > 2 GB models)."""
+    sessions = []
+
+    def run(feeds):
+        if not sessions:
+            sessions.append(onnxruntime_session(model, external_data_dir=external_data_dir))
+        return sessions[0].run([o.name for o in sessions[0].get_outputs()], feeds)
+    return run
 
 
 def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],

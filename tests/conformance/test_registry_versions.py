@@ -62,7 +62,7 @@ REVIEWED: dict[tuple[str, int], str] = {
     ("Shape", 15): "start/end added; read by op_shape.py",
     ("SpaceToDepth", 28): "mode (DCR/CRD) added; read by op_space_to_depth.py",
     ("TopK", 11): "largest and sorted added; read by op_top_k.py",
-    ("Upsample", 9): "scales moved from attribute to input; op_resize.py handles both forms",
+    ("Upsample", 9): "scales moved from attribute to input; op_upsample.py handles both forms",
 }
 
 

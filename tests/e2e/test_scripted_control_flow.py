@@ -2,6 +2,7 @@
 TorchScript exporter (dynamo=False) at opset 17 becomes ONNX Loop / If; the translation must follow
 the same paths as torch on inputs that take different branches and trip counts."""
 import io
+from typing import List
 
 import numpy as np
 import onnx
@@ -38,10 +39,22 @@ class SignDependent(torch.nn.Module):
         return y
 
 
+class CollectColumns(torch.nn.Module):
+    """Appends to a Python list in a loop over a dynamic width, then stacks: SequenceInsert in a Loop,
+    then ConcatFromSequence on a sequence whose length is only known at run time."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        columns: List[torch.Tensor] = []
+        for i in range(int(x.shape[1])):
+            columns.append(x[:, i] * float(i + 1))
+        return torch.stack(columns, dim=1)
+
+
 def _export(module: torch.nn.Module, example: torch.Tensor) -> onnx.ModelProto:
     buffer = io.BytesIO()
+    dynamic = {0: "batch", 1: "width"}                      # both dimensions dynamic in the ONNX model
     torch.onnx.export(torch.jit.script(module), (example,), buffer, dynamo=False, opset_version=17,
-                      input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+                      input_names=["x"], output_names=["y"], dynamic_axes={"x": dynamic, "y": dynamic})
     return onnx.load_from_string(buffer.getvalue())
 
 
@@ -55,7 +68,8 @@ def _op_types(graph: onnx.GraphProto) -> set:
     return found
 
 
-@pytest.mark.parametrize("module,expected_ops", [(RepeatUntilLarge(), {"Loop"}), (SignDependent(), {"If", "Loop"})])
+@pytest.mark.parametrize("module,expected_ops", [(RepeatUntilLarge(), {"Loop"}), (SignDependent(), {"If", "Loop"}),
+                                                 (CollectColumns(), {"Loop", "SequenceInsert", "ConcatFromSequence"})])
 def test_scripted_control_flow_matches_torch(module, expected_ops):
     module.eval()
     model = _export(module, torch.ones(2, 3))
@@ -66,10 +80,27 @@ def test_scripted_control_flow_matches_torch(module, expected_ops):
               np.full((4, 3), 50.0, np.float32),          # no iteration / positive branch
               -np.abs(rng.standard_normal((3, 3))).astype(np.float32),   # negative branch
               rng.uniform(0, 3, (1, 3)).astype(np.float32)]
+    if isinstance(module, CollectColumns):                  # the width is the trip count here
+        inputs += [rng.standard_normal((2, 7)).astype(np.float32), np.ones((3, 1), np.float32)]
     for x in inputs:
         with torch.no_grad():
             expected = module(torch.from_numpy(x)).numpy()
         (got,) = rep.run([x])                                 # traced for this shape
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-        (got_dynamic,) = run_dynamic(model, {"x": x})          # traced once with a None batch
+        (got_dynamic,) = run_dynamic(model, {"x": x}, {"x": [None, None]})   # traced once, dims unknown
         np.testing.assert_allclose(got_dynamic, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_control_flow_survives_saved_model_export(tmp_path):
+    """The If and the batch-dependent Loop work through a SavedModel signature (as TF Serving runs it)."""
+    import tensorflow as tf
+
+    module = SignDependent().eval()
+    rep = backend.prepare(_export(module, torch.ones(2, 3)))
+    rep.export_saved_model(str(tmp_path / "model"))
+    signature = tf.saved_model.load(str(tmp_path / "model")).signatures["serving_default"]
+    (input_name,) = signature.structured_input_signature[1]
+    for x in (np.full((2, 3), 0.5, np.float32), -np.ones((5, 3), np.float32)):
+        (got,) = signature(**{input_name: tf.constant(x)}).values()
+        with torch.no_grad():
+            np.testing.assert_allclose(got.numpy(), module(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-5)

@@ -145,7 +145,7 @@ def test_lp_pool_matches_onnxruntime_and_numpy(pads, ceil, extra):
 
 def test_pass_reports_nothing_to_do_twice():
     x = RNG.standard_normal((1, 2, 8, 8)).astype(np.float32)
-    model = _model("MaxPool", x.shape, dict(kernel_shape=[2, 2], strides=[2, 2], pads=[1, 0, 0, 1]))
+    model = _model("LpPool", x.shape, dict(kernel_shape=[2, 2], strides=[2, 2], pads=[1, 0, 0, 1]))
     once, modified = _apply_pass(model)
     assert modified
     _, modified_again = _apply_pass(once)

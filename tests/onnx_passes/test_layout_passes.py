@@ -195,3 +195,25 @@ def test_convert_rewrites_conv_weights_once_into_tf_order():
     for conv in convs:
         assert list(weights[conv.input[1]].dims)[-1] == 4          # [kD, kH, kW, C_in, C_out]
     assert not any(n.op_type == "Transpose" and n.input[0] in weights for n in rewritten.graph.node)
+
+
+def _transpose_model(tail_nodes, outputs):
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4, 6])
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]), *tail_nodes]
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_empty_tensor_value_info(o) for o in outputs])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+
+
+@pytest.mark.parametrize("tail,outputs", [
+    ([onnx.helper.make_node("Split", ["t"], ["a", "b", "c"], axis=3, num_outputs=3)], ["a", "b", "c"]),
+    ([onnx.helper.make_node("Relu", ["t"], ["a"]), onnx.helper.make_node("Sigmoid", ["t"], ["b"])], ["a", "b"]),
+], ids=["split", "fan_out_to_outputs"])
+def test_cancel_never_adds_transposes(tail, outputs):
+    model = _transpose_model(tail, outputs)
+    rewritten, (count,) = _run_passes(model, [CancelTransposesPass()])
+    assert count <= 1
+    x = np.random.default_rng(3).standard_normal((2, 3, 4, 6)).astype(np.float32)
+    for before, after in zip(ReferenceEvaluator(model).run(None, {"x": x}),
+                             ReferenceEvaluator(rewritten).run(None, {"x": x})):
+        np.testing.assert_array_equal(before, after)

@@ -26,8 +26,10 @@ def run_dynamic(model: onnx.ModelProto, feeds: dict, dynamic_shapes: dict | None
 
 
 def _numpy(value):
-    if hasattr(value, "eager_elements"):
-        return [v.numpy() for v in value.eager_elements()]
+    if hasattr(value, "to_python_value"):
+        return _numpy(value.to_python_value())
+    if value is None:
+        return None
     if isinstance(value, list):
         return [v.numpy() for v in value]
     return value.numpy()

@@ -34,14 +34,20 @@ def run_translated(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> lis
     """Translate inside tf.function with input_signature [None, ...] (dynamic batch), then run."""
     module = OnnxModule(model)
     names = list(inputs)
-    signature = [tf.TensorSpec([None, *a.shape[1:]] if a.ndim else [], tf.as_dtype(a.dtype)) for a in inputs.values()]
+    signature = [tf.TensorSpec([None, *a.shape[1:]] if a.ndim else [], tf.string if a.dtype == object else a.dtype)
+                 for a in inputs.values()]
 
     @tf.function(input_signature=signature, autograph=False)
     def run(*args):
         outputs = module.run(dict(zip(names, args)))
         return [outputs[name] for name in module.output_names]
 
-    return [t.numpy() for t in run(*[tf.constant(a) for a in inputs.values()])]
+    feeds = [tf.constant(_utf8(a) if a.dtype == object else a) for a in inputs.values()]
+    return [t.numpy() for t in run(*feeds)]
+
+
+def _utf8(strings: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda s: s.encode("utf-8") if isinstance(s, str) else s, otypes=[object])(strings)
 
 
 def run_onnxruntime(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -148,3 +148,75 @@ def test_optional_presence():
     has_full, has_empty, value = run_dynamic(model, {"x": x})
     assert bool(has_full) and not bool(has_empty)
     np.testing.assert_array_equal(value, x)
+
+
+@pytest.mark.parametrize("erase_at,insert_at", [(0, 0), (1, -1), (-1, 2), (2, 1)])
+def test_sequence_erase_and_insert_at_run_time_positions(erase_at, insert_at):
+    """Positions fed at run time: the list becomes a DynamicSequence and is spliced in the graph."""
+    nodes = [h.make_node("SequenceConstruct", ["a", "b", "c"], ["seq"]),
+             h.make_node("SequenceErase", ["seq", "erase_at"], ["erased"]),
+             h.make_node("SequenceInsert", ["erased", "d", "insert_at"], ["result"])]
+    inputs = [_value(n, FLOAT, [None, 2]) for n in "abcd"] + [_value("erase_at", INT64, []),
+                                                              _value("insert_at", INT64, [])]
+    model = make_model(nodes, inputs, [h.make_tensor_sequence_value_info("result", FLOAT, None)], opset=17)
+    rng = np.random.default_rng(2)
+    arrays = {n: rng.standard_normal((k + 1, 2)).astype(np.float32) for k, n in enumerate("abcd")}
+    feeds = {**arrays, "erase_at": np.int64(erase_at), "insert_at": np.int64(insert_at)}
+    shapes = {**{n: [None, 2] for n in "abcd"}, "erase_at": [], "insert_at": []}
+    (result,) = run_dynamic(model, feeds, shapes)
+    expected = [arrays["a"], arrays["b"], arrays["c"]]
+    del expected[erase_at]
+    expected.insert(insert_at if insert_at >= 0 else len(expected) + insert_at, arrays["d"])
+    assert len(result) == len(expected)
+    for got, want in zip(result, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def _official_node_case(name):
+    import onnx.backend.test.loader as loader
+    return next(case for case in loader.load_model_tests(kind="node") if case.name == name)
+
+
+def test_loop16_optional_sequence_state_present_and_empty():
+    """The official opset-16 Loop whose state is optional(seq): an empty optional at the start gets a
+    value inside the loop (DynamicOptional). The onnx runner cannot compare this case (exclusions.py)."""
+    import converter.backend as backend
+    case = _official_node_case("test_loop16_seq_none")
+    rep = backend.prepare(case.model)
+    inputs, (expected,) = case.data_sets[0]
+    (got,) = rep.run(inputs)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+    (from_empty,) = rep.run([np.int64(3), np.bool_(True), None])   # reference semantics: [0], then x[:k+1]
+    x = np.arange(1, 6, dtype=np.float32)
+    for g, e in zip(from_empty, [np.float32(0)] + [x[:k + 1] for k in range(3)], strict=True):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_if_returning_optional_under_run_time_condition():
+    import converter.backend as backend
+    rep = backend.prepare(_official_node_case("test_if_opt").model)
+    (absent,) = rep.run([np.bool_(True)])                            # then: an empty optional
+    (present,) = rep.run([np.bool_(False)])                          # else: Optional(Sequence([1..5]))
+    assert absent is None
+    assert len(present) == 1
+    np.testing.assert_array_equal(present[0], np.arange(1, 6, dtype=np.float32))
+
+
+def test_sequence_map_over_a_run_time_length_split():
+    """A split by a run-time chunk size gives a DynamicSequence; SequenceMap then runs as a while loop."""
+    body = h.make_graph([h.make_node("Mul", ["piece", "factor"], ["scaled"])], "body",
+                        [_value("piece", FLOAT, None), _value("factor", FLOAT, [])], [_value("scaled", FLOAT, None)])
+    nodes = [h.make_node("SplitToSequence", ["x", "chunk"], ["pieces"], axis=1),
+             h.make_node("SequenceMap", ["pieces", "factor"], ["mapped"], body=body),
+             h.make_node("SequenceLength", ["mapped"], ["count"])]
+    model = make_model(nodes, [_value("x", FLOAT, [None, 7]), _value("chunk", INT64, []), _value("factor", FLOAT, [])],
+                       [h.make_tensor_sequence_value_info("mapped", FLOAT, None), _value("count", INT64, None)])
+    x = np.arange(14, dtype=np.float32).reshape(2, 7)
+    mapped, count = run_dynamic(model, {"x": x, "chunk": np.int64(3), "factor": np.float32(2)},
+                                {"x": [None, 7], "chunk": [], "factor": []})
+    expected = [x[:, 0:3] * 2, x[:, 3:6] * 2, x[:, 6:7] * 2]
+    assert count == 3 and len(mapped) == 3
+    for got, want in zip(mapped, expected):
+        np.testing.assert_array_equal(got, want)

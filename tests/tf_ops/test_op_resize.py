@@ -36,6 +36,8 @@ CASES = [
     ("linear_half_pixel_symmetric", dict(scales=[1, 1, 1.7, 0.6], mode="linear",
                                          coordinate_transformation_mode="half_pixel_symmetric")),
     ("cubic_exclude_outside", dict(scales=[1, 1, 2, 1.5], mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1)),
+    ("nearest_tf_half_pixel_for_nn_opset11", dict(scales=[1, 1, 1.5, 0.7], opset=11, mode="nearest",
+                                                  coordinate_transformation_mode="tf_half_pixel_for_nn")),
     ("cubic_asymmetric", dict(scales=[1, 1, 0.5, 2], mode="cubic", coordinate_transformation_mode="asymmetric")),
     ("linear_antialias_down", dict(scales=[1, 1, 0.5, 0.4], mode="linear", antialias=1)),
     ("cubic_antialias_down", dict(sizes=[4, 3], axes=[2, 3], mode="cubic", antialias=1)),
@@ -81,3 +83,29 @@ def test_resize_output_keeps_a_dynamic_batch():
     model = _resize(scales=[1, 1, 2, 2], mode="nearest")
     (actual,) = run_translated(model, {"x": IMAGE[:1]})
     assert actual.shape == (1, 3, 12, 16)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_resize_opset10_matches_onnxruntime(mode):
+    """Opset 10 has no coordinate/nearest attributes: asymmetric coordinates; nearest floors when enlarging
+    and ceils when shrinking, as onnxruntime does."""
+    model = single_node_model("Resize", {"x": IMAGE}, ["y"], 10, {"scales": np.float32([1, 1, 1.5, 0.6])}, mode=mode)
+    assert_matches_onnxruntime(model, {"x": IMAGE})
+
+
+def test_resize_with_run_time_sizes_and_dynamic_batch():
+    """sizes computed in the graph (Concat of Shape(x)[:2] and constants), as exporters emit for size=..."""
+    from onnx import helper, numpy_helper
+    from tests.tf_ops._tensor_case import run_onnxruntime
+    nodes = [helper.make_node("Shape", ["x"], ["s"], end=2),
+             helper.make_node("Concat", ["s", "hw"], ["sizes"], axis=0),
+             helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], mode="linear",
+                              coordinate_transformation_mode="pytorch_half_pixel")]
+    graph = helper.make_graph(nodes, "resize_sizes", [helper.make_tensor_value_info("x", 1, ["N", 3, 6, 8])],
+                              [helper.make_empty_tensor_value_info("y")],
+                              [numpy_helper.from_array(np.int64([9, 5]), "hw")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    model.ir_version = 9
+    (actual,) = run_translated(model, {"x": IMAGE})
+    (expected,) = run_onnxruntime(model, {"x": IMAGE})
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)

@@ -62,3 +62,23 @@ def test_tf_idf_vectorizer_with_dynamic_batch(mode):
                               ngram_indexes=[0, 1, 2, 3, 4], pool_int64s=[2, 3, 5, 2, 3, 1, 2],
                               weights=[0.5, 1.0, 2.0, 1.5, 0.25])
     assert_matches_onnxruntime(model, {"x": tokens})
+
+
+def test_unique_sorts_strings_by_code_point():
+    data = np.array(["b", "a", "ab", "c", "a", "é", "", "b"], dtype=object)
+    model = single_node_model("Unique", {"x": data}, ["y", "first", "inverse", "counts"], 11)
+    expected = ReferenceEvaluator(model).run(None, {"x": data})
+    actual = run_translated(model, {"x": data})
+    assert [b.decode() for b in actual[0]] == list(expected[0])
+    for got, want in zip(actual[1:], expected[1:]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_tf_idf_vectorizer_string_pool():
+    tokens = np.array([["a", "b", "c", "b", "c"], ["c", "a", "b", "x", "b"]], dtype=object)
+    model = single_node_model("TfIdfVectorizer", {"x": tokens}, ["y"], 9, mode="TF", min_gram_length=1,
+                              max_gram_length=2, max_skip_count=1, ngram_counts=[0, 2],
+                              ngram_indexes=[0, 1, 2, 3], pool_strings=["b", "c", "a", "b", "b", "c"])
+    expected = ReferenceEvaluator(model).run(None, {"x": tokens})
+    (actual,) = run_translated(model, {"x": tokens})
+    np.testing.assert_array_equal(actual, expected[0])

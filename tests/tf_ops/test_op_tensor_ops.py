@@ -78,3 +78,27 @@ def test_top_k_uint64_orders_like_unsigned_values():
     top, index = run_translated(model, {"x": values})
     np.testing.assert_array_equal(top, [[2**64 - 1, 2**63 + 5, 7]])
     np.testing.assert_array_equal(index, [[3, 1, 2]])
+
+
+LEGACY_CASES = [
+    # attribute forms of inputs that became inputs later
+    ("slice_attrs_opset9", "Slice", {"x": X}, ["y"], 9, {"starts": [1, -3], "ends": [3, 100], "axes": [1, 2]}),
+    ("split_attr_opset11", "Split", {"x": X}, ["a", "b"], 11, {"axis": -1, "split": [2, 3]}),
+    ("split_equal_opset11", "Split", {"x": X[:, :, :4]}, ["a", "b"], 11, {"axis": 2}),
+    ("squeeze_attr_opset11", "Squeeze", {"x": X[:, :1, :, None]}, ["y"], 11, {"axes": [-1, 1]}),
+    ("unsqueeze_attr_opset11", "Unsqueeze", {"x": X}, ["y"], 11, {"axes": [1, -1]}),
+    ("pad_attr_opset10", "Pad", {"x": X}, ["y"], 10, {"pads": [0, 1, 2, 0, 0, 1], "mode": "constant", "value": 1.5}),
+    ("pad_attr_reflect_opset10", "Pad", {"x": X}, ["y"], 10, {"pads": [0, 1, 2, 0, 3, 1], "mode": "reflect"}),
+    ("top_k_attr_opset9", "TopK", {"x": X}, ["v", "i"], 9, {"k": 2, "axis": 1}),
+    ("upsample_attr_linear_opset7", "Upsample", {"x": X[:, None]}, ["y"], 7, {"scales": [1.0, 1.0, 2.0, 1.5],
+                                                                              "mode": "linear"}),
+    ("reshape_attr_opset1_via_5", "Reshape", {"x": X}, ["y"], 5, {}),
+]
+
+
+@pytest.mark.parametrize("case", LEGACY_CASES, ids=[c[0] for c in LEGACY_CASES])
+def test_legacy_opsets_match_onnxruntime(case):
+    _, op, inputs, outputs, opset, attrs = case
+    constants = {"shape": _i(0, -1, 5)} if op == "Reshape" else None
+    model = single_node_model(op, inputs, outputs, opset, constants, **dict(attrs))
+    assert_matches_onnxruntime(model, inputs)
