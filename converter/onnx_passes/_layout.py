@@ -51,7 +51,15 @@ def constant_array(value: ir.Value | None) -> np.ndarray | None:
     if value is None:
         return None
     tensor = ir.convenience.get_const_tensor(value)
-    return None if tensor is None else tensor.numpy()
+    if tensor is not None:
+        return tensor.numpy()
+    producer = value.producer()
+    if producer is not None and producer.op_type == "ConstantOfShape" and producer.domain in ("", "ai.onnx"):
+        shape = constant_array(producer.inputs[0])       # some exporters build weights this way
+        fill = producer.attributes.get("value")
+        fill = fill.value.numpy().reshape(-1) if fill is not None else np.zeros(1, np.float32)
+        return None if shape is None else np.full([int(d) for d in shape.reshape(-1)], fill[0], fill.dtype)
+    return None
 
 
 def fresh_name(graph: ir.Graph, stem: str) -> str:
