@@ -178,7 +178,8 @@ def main(argv=None) -> int:
         checkpoint = work / "state_dict.pt"
         weights = write_checkpoint(args.width, depth, checkpoint)
         print(f"{depth} x Linear({args.width}): {weights / 1e9:.2f} GB of weights; converting ...", flush=True)
-        result = {"width": args.width, "depth": depth, "weights_bytes": weights, **convert(checkpoint, args.width, depth, work)}
+        result = {"width": args.width, "depth": depth, "weights_bytes": weights,
+                  **convert(checkpoint, args.width, depth, work)}
         result["files"] = file_sizes(work)
     finally:
         if not args.work:

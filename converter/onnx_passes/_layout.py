@@ -54,11 +54,30 @@ def constant_array(value: ir.Value | None) -> np.ndarray | None:
     if tensor is not None:
         return tensor.numpy()
     producer = value.producer()
-    if producer is not None and producer.op_type == "ConstantOfShape" and producer.domain in ("", "ai.onnx"):
-        shape = constant_array(producer.inputs[0])       # some exporters build weights this way
+    if producer is None or producer.domain not in ("", "ai.onnx") or not producer.inputs:
+        return None
+    # Unfolded constant subgraphs some exporters emit (weights from ConstantOfShape, per-channel scales
+    # through Unsqueeze): evaluated here so the layout passes can re-lay them out like initializers.
+    source = constant_array(producer.inputs[0])
+    if source is None:
+        return None
+    if producer.op_type == "ConstantOfShape":
         fill = producer.attributes.get("value")
         fill = fill.value.numpy().reshape(-1) if fill is not None else np.zeros(1, np.float32)
-        return None if shape is None else np.full([int(d) for d in shape.reshape(-1)], fill[0], fill.dtype)
+        return np.full([int(d) for d in source.reshape(-1)], fill[0], fill.dtype)
+    if producer.op_type == "Unsqueeze":
+        axes = ints_attr(producer, "axes")
+        if axes is None:
+            axes_array = constant_array(producer.inputs[1]) if len(producer.inputs) > 1 else None
+            axes = None if axes_array is None else [int(a) for a in axes_array.reshape(-1)]
+        if axes is None:
+            return None
+        rank = source.ndim + len(axes)
+        for axis in sorted(a + rank if a < 0 else a for a in axes):
+            source = np.expand_dims(source, axis)
+        return source
+    if producer.op_type == "Identity":
+        return source
     return None
 
 

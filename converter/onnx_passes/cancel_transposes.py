@@ -8,9 +8,11 @@ Repeated to a fixed point:
    re-laid out with P's inverse, broadcast-aware) runs on the untransposed tensors instead; its axis
    attributes are remapped and P moves to its outputs (see `_layout_ops.py` for the op table).
    A Transpose is only pushed when all its consumers are Transposes or ops it can be pushed through,
-   so a fan-out (residual Add + Pad) moves as a whole and nothing is added where a region ends.
-At the end, a Transpose that only moves size-1 axes (the [N,1,1,C] -> [N,C,1,1] before a classifier's
-Flatten) becomes a Reshape. Transposes remain where a region meets a layout-sensitive op (Reshape or
+   so a fan-out (residual Add + Pad) moves as a whole; ops with several live outputs (Split) are not
+   pushed through (one transpose would become several).
+At the end, a transpose left between a graph input and a Pad/elementwise chain is hoisted onto the input,
+and a Transpose that only moves size-1 axes (the [N,1,1,C] -> [N,C,1,1] before a classifier's Flatten)
+becomes a Reshape. The pass works on a clone and keeps the original graph if the count would rise. Transposes remain where a region meets a layout-sensitive op (Reshape or
 Flatten across channels, Gather on an axis, MatMul) and at graph outputs.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ its own; the wrapping ones are then pushed through layout-agnostic ops and cance
 CancelTransposesPass, leaving transposes only where a region meets a layout-sensitive op.
 Conv/ConvTranspose weights that are initializers are rewritten once, here, into TF's order
 (Conv: [*k, C_in/group, C_out]; ConvTranspose: [*k, C_out/group, C_in]); other weights get a Transpose.
-BatchNormalization/InstanceNormalization join only in graphs that have a spatial op to convert (in a
+BatchNormalization/InstanceNormalization/LRN join only in graphs that have a spatial op to convert (in a
 model without conv/pool they would just add two transposes).
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ __all__ = ["ConvertToNhwcPass", "NHWC_DOMAIN", "SPATIAL_OPS", "NORM_OPS"]
 logger = logging.getLogger(__name__)
 
 SPATIAL_OPS = ("Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool")
-NORM_OPS = ("BatchNormalization", "InstanceNormalization")
+NORM_OPS = ("BatchNormalization", "InstanceNormalization", "LRN")
 _WEIGHT_PERMS = {"Conv": lambda r: [*range(2, r), 1, 0], "ConvTranspose": lambda r: [*range(2, r), 1, 0]}
 
 

@@ -66,5 +66,5 @@ NHWC_REFERENCE_OPS = [
     _make("Conv", _TF_WEIGHT),
     _make("ConvTranspose", _TF_WEIGHT),
     *[_make(op) for op in ("MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool",
-                           "BatchNormalization", "InstanceNormalization")],
+                           "BatchNormalization", "InstanceNormalization", "LRN")],
 ]

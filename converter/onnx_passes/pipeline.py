@@ -14,6 +14,7 @@ from converter.errors import UnsupportedModelError
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
+from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 
@@ -45,8 +46,14 @@ def canonical_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
 def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
     """Passes that shape the graph for TensorFlow (may introduce converter.nhwc ops)."""
     passes: list[ir.passes.PassBase] = [
+        # Large Constant nodes (some exporters put weights there) become initializers, so the translator
+        # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
+        LiftConstantsToInitializersPass(size_limit=256),
         # Pads TF's SAME/VALID cannot express become explicit Pad nodes (exact PyTorch numbers).
         ExplicitPaddingPass(),
+        # Inference BatchNormalization after a Conv folds into its weights: TF then fuses
+        # Conv + bias (+ residual Add) + Relu into one kernel.
+        FoldBatchNormIntoConvPass(),
     ]
     if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself
         return passes

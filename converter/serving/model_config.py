@@ -160,6 +160,8 @@ def write_models_config(serving_root: Path, overrides: dict[str, ModelPolicy] | 
     with FileLock(str(serving_root / ".models-config.lock"), timeout=120):
         policies = {**_previous_policies(target), **(overrides or {})}
         config = build_models_config(serving_root, policies, base_path_prefix)
+        for stale in serving_root.glob(".models.config.*"):   # temp files of writers killed mid-write
+            stale.unlink(missing_ok=True)                     # (safe: every writer holds this lock)
         _atomic_write(target, text_format.MessageToString(config))
     log.info("wrote %s (%d models)", target, len(config.model_config_list.config))
     return target

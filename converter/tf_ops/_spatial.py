@@ -56,7 +56,7 @@ def static_spatial(x_nhwc) -> list[int | None]:
 
 def resolve_window(node, spatial: list[int | None], kernel: list[int], ceil_mode: bool = False,
                    pool_same_rule: bool = False) -> Window:
-    """Explicit pads for `node` (Conv/ConvTranspose-free ops: conv and pools) on input `spatial` sizes."""
+    """Explicit pads of a Conv or pool `node` for input spatial sizes `spatial` (None where unknown)."""
     rank = len(kernel)
     strides = tuple(node.attr("strides") or [1] * rank)
     dilations = tuple(node.attr("dilations") or [1] * rank)

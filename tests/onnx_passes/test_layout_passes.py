@@ -217,3 +217,33 @@ def test_cancel_never_adds_transposes(tail, outputs):
     for before, after in zip(ReferenceEvaluator(model).run(None, {"x": x}),
                              ReferenceEvaluator(rewritten).run(None, {"x": x})):
         np.testing.assert_array_equal(before, after)
+
+
+def test_unfolded_constants_are_relaid_out_like_initializers():
+    """Old Caffe2-style exports compute per-channel scales as Unsqueeze(ConstantOfShape(...)): the
+    region must still close around them (transposes left only at the graph input and output)."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(4)
+    weights = [numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "w1"),
+               numpy_helper.from_array(rng.standard_normal((4, 4, 1, 1)).astype(np.float32), "w2"),
+               numpy_helper.from_array(np.array([4], np.int64), "channels"),
+               numpy_helper.from_array(np.array([1, 2], np.int64), "axes")]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("ConstantOfShape", ["channels"], ["filled"],
+                         value=numpy_helper.from_array(np.array([0.5], np.float32))),
+        helper.make_node("Unsqueeze", ["filled", "axes"], ["scale"]),
+        helper.make_node("Mul", ["c1", "scale"], ["scaled"]),
+        helper.make_node("Relu", ["scaled"], ["r"]),
+        helper.make_node("Conv", ["r", "w2"], ["y"]),
+    ]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], weights)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    rewritten, counts = _run_passes(model, [ConvertToNhwcPass(), CancelTransposesPass()])
+    assert counts == [4, 2] and _inner_transposes(rewritten) == []
+    x = rng.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(_reference(rewritten, x), ReferenceEvaluator(model).run(None, {"x": x})[0],
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(prepare(rewritten).run([x])[0], ReferenceEvaluator(model).run(None, {"x": x})[0],
+                               rtol=1e-4, atol=1e-4)

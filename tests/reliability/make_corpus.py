@@ -32,7 +32,8 @@ def _valid_graph_model() -> onnx.ModelProto:
     """x (N,4) -> MatMul W (4,3) -> Relu -> y."""
     weight = numpy_helper.from_array(np.arange(12, dtype=np.float32).reshape(4, 3) / 10, "W")
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "W"], ["h"], name="matmul"), helper.make_node("Relu", ["h"], ["y"], name="relu")],
+        [helper.make_node("MatMul", ["x", "W"], ["h"], name="matmul"),
+         helper.make_node("Relu", ["h"], ["y"], name="relu")],
         "valid", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], [weight])
     return helper.make_model(graph, opset_imports=OPSET)
@@ -68,10 +69,14 @@ def onnx_cases(out: Path) -> list[Case]:
         Case("missing_initializer", _graph_case(out, "missing_initializer",
                                                 [helper.make_node("MatMul", ["x", "W"], ["y"], name="matmul")],
                                                 [_float("x", ["N", 4])], [_float("y", ["N", 3])],
-                                                value_info=[_float("W", [4, 3])]), x_in, 2, ("W", "initializer")),
-        Case("dangling_input", _graph_case(out, "dangling", [helper.make_node("Add", ["x", "nowhere"], ["y"], name="add")],
-                                           [_float("x", ["N", 4])], [_float("y", ["N", 4])]), x_in, 2, ("nowhere", "dangling")),
-        Case("type_mismatch", _graph_case(out, "type_mismatch", [helper.make_node("Add", ["x", "k"], ["y"], name="add")],
+                                                value_info=[_float("W", [4, 3])]),
+             x_in, 2, ("W", "initializer")),
+        Case("dangling_input", _graph_case(out, "dangling",
+                                           [helper.make_node("Add", ["x", "nowhere"], ["y"], name="add")],
+                                           [_float("x", ["N", 4])], [_float("y", ["N", 4])]),
+             x_in, 2, ("nowhere", "dangling")),
+        Case("type_mismatch", _graph_case(out, "type_mismatch",
+                                          [helper.make_node("Add", ["x", "k"], ["y"], name="add")],
                                           [_float("x", ["N", 4])], [_float("y", ["N", 4])],
                                           [numpy_helper.from_array(np.ones(4, np.int64), "k")]), x_in, 2, (),
              ("type", "int64", "tensor(float)")),
@@ -119,7 +124,8 @@ def state_dict_cases(out: Path, state_dict_path: Path) -> list[Case]:
     for label, value in (("missing_keys", missing), ("unexpected_keys", unexpected), ("shape_mismatch", reshaped)):
         files[label] = out / f"{label}.pt"
         torch.save(value, files[label])
-    model_args = ["--model-class", "examples.models:TwoInTwoOut", "--input", "x:float32:2x8", "--input", "y:float32:2x4"]
+    model_args = ["--model-class", "examples.models:TwoInTwoOut",
+                  "--input", "x:float32:2x8", "--input", "y:float32:2x4"]
     return [
         Case("truncated_pt", _write(out / "truncated.pt", blob[: len(blob) // 2]), model_args, 2, ("truncated.pt",)),
         Case("random_pt", _write(out / "random.pt", rng.bytes(4096)), model_args, 2, ("random.pt",)),

@@ -130,6 +130,7 @@ def test_sigkill_during_publish_30_points(converted_two, tmp_path):
     assert kills >= 30, kills
     _run_to_end(root, prebuilt, "clean-up")                     # a later run cleans the dead runs' staging
     assert staging_folders(root / NAME) == []
+    assert list(root.glob(".models.config.*")) == []           # nor temp files of a killed models.config write
     assert_serving_root_consistent(root, NAME, prebuilt)
     config_text = (root / "models.config").read_text()
     assert config_text.count('name: "two"') == 1
