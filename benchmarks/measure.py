@@ -70,6 +70,19 @@ def session_config(variant: str):
     return config
 
 
+def _output_order(saved_model_dir: str, outputs) -> list[str]:
+    """Output keys in the model's return order (the conversion report keeps it; the signature is a map)."""
+    import json
+    from pathlib import Path
+
+    report = Path(saved_model_dir) / "assets.extra" / "conversion_report.json"
+    if report.is_file():
+        keys = [t["key"] for t in json.loads(report.read_text())["signature"]["outputs"]]
+        if sorted(keys) == sorted(outputs):
+            return keys
+    return sorted(outputs)
+
+
 class SessionRunner:
     """A SavedModel in a TF1 session, as tensorflow_model_server loads it."""
 
@@ -81,7 +94,7 @@ class SessionRunner:
         meta = tf.compat.v1.saved_model.loader.load(self.session, ["serve"], saved_model_dir)
         sig = meta.signature_def[signature]
         self.inputs = {key: info.name for key, info in sig.inputs.items()}
-        self.outputs = [info.name for info in sig.outputs.values()]
+        self.outputs = [sig.outputs[key].name for key in _output_order(saved_model_dir, sig.outputs)]
         self.meta_graph = meta
 
     def run(self, feeds: dict[str, np.ndarray], nhwc_inputs=()):

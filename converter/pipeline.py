@@ -36,57 +36,41 @@ class ConversionResult:
     report: dict = field(default_factory=dict)
 
 
+@dataclass
+class _Graph:
+    """What the stages before staging hand over: the loaded checkpoint and the ONNX graphs."""
+    loaded: object
+    exported: object
+    input_specs: tuple
+    data_dir: str                     # external data (> 2 GB models) lives beside the exported .onnx
+    reference_model: object           # canonical ONNX: ONNX Runtime's reference
+    translated_model: object          # after the layout passes: what the SavedModel runs
+    pass_records: list
+
+
 def convert(config: ConversionConfig) -> ConversionResult:
     timer = StageTimer(STAGES)
     with tempfile.TemporaryDirectory(prefix="convert-") as scratch:
         work_dir = Path(config.work_dir or scratch)
         work_dir.mkdir(parents=True, exist_ok=True)
-        with timer.stage("load", str(config.checkpoint)):
-            loaded = load_checkpoint(config)
-        with timer.stage("export"):
-            exported = export_to_onnx(loaded, config, work_dir)
-        input_specs = specs_from_onnx(exported.model, config.inputs)
-        data_dir = str(Path(exported.onnx_path).parent)   # external data (> 2 GB models) lives beside the .onnx
-        with timer.stage("passes"):
-            reference_model, translated_model, pass_records = run_passes(exported.model, config, data_dir)
+        graph = _load_export_rewrite(config, timer, work_dir)
         with timer.stage("translate", f"backend {config.backend}"):
-            module = translate_stage.translate(translated_model, config, work_dir, data_dir)
+            module = translate_stage.translate(graph.translated_model, config, work_dir, graph.data_dir)
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
         staging = create_staging(config.serving_root, config.name)
         published = False
         try:
             with timer.stage("savedmodel"):
-                spec = export_saved_model(module, translated_model, staging.path, _signature_names(config))
-                module = None            # its tf.Variables (a copy of every weight) are on disk now
-                if config.batching:          # refuse before anything is published, not after
+                spec = export_saved_model(module, graph.translated_model, staging.path, _signature_names(config))
+                del module               # its tf.Variables (a copy of every weight) are on disk now
+                if config.batching:      # refuse before anything is published, not after
                     check_batchable(signature_inputs(spec))
-            with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
-                feed_sets = make_feed_sets(input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
-                references = {"onnxruntime": onnxruntime_reference(reference_model, data_dir)}
-                if loaded.module is not None:
-                    names = [s.name for s in input_specs]
-                    references = {"pytorch": lambda feeds: run_eager(loaded, feeds, names), **references}
-                nhwc_inputs = _nhwc_inputs(translated_model)
-                parity, served = verify_saved_model(staging.path, config.signature, spec, feed_sets, references,
-                                                    config.atol, config.rtol, nhwc_inputs)
-                if not parity.passed or config.diagnose:
-                    explanation = explain_parity_failure(parity, exported, reference_model, feed_sets, config,
-                                                         translate_stage.load_default_registry())
-                    if not parity.passed:
-                        logger.error("parity check failed:\n%s", parity.table())
-                        raise ParityError(explanation)
-                    parity.warnings.append(explanation)
-                references = None        # ONNX Runtime's and PyTorch's weights are not needed any more
-                loaded = replace(loaded, module=None)
+            parity, checked = _verify(config, timer, graph, staging.path, spec)
+            graph.loaded = replace(graph.loaded, module=None)   # PyTorch's copy of the weights is done with
             with timer.stage("serving", "warmup requests, C API load check"):
-                normal = [(s, out) for s, out in zip(feed_sets, served) if s.label == "normal"]
-                serving = prepare_version(
-                    staging.path, config.name, config.signature,
-                    {s.batch: signature_feeds(spec, s.feeds, nhwc_inputs) for s, _ in normal},
-                    {s.batch: out for s, out in normal}, config.warmup_batch_sizes, config.atol, config.rtol,
-                    config.serving_version)
-                raise_for(serving.check)
-            report = _report(config, loaded, exported, spec, translated_model, pass_records, parity, serving.notes)
+                serving_notes = _check_serving(config, staging.path, spec, checked,
+                                               _nhwc_inputs(graph.translated_model))
+            report = _report(config, graph, spec, parity, serving_notes)
             with timer.stage("publish", str(Path(config.serving_root) / config.name)):
                 def finalize(version: int, path: Path) -> None:
                     report["version"] = version
@@ -106,7 +90,54 @@ def convert(config: ConversionConfig) -> ConversionResult:
     return ConversionResult(version, version_dir, spec, parity, report)
 
 
-def _report(config, loaded, exported, spec, translated_model, pass_records, parity, serving_notes) -> dict:
+def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path) -> _Graph:
+    with timer.stage("load", str(config.checkpoint)):
+        loaded = load_checkpoint(config)
+    with timer.stage("export"):
+        exported = export_to_onnx(loaded, config, work_dir)
+    input_specs = specs_from_onnx(exported.model, config.inputs)
+    data_dir = str(Path(exported.onnx_path).parent)
+    with timer.stage("passes"):
+        reference_model, translated_model, pass_records = run_passes(exported.model, config, data_dir)
+    return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records)
+
+
+def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_model_dir: Path,
+            spec: SignatureSpec) -> tuple[ParityReport, list]:
+    """Parity against PyTorch (when there is a PyTorch model) and ONNX Runtime; raises ParityError with the
+    diagnosis. Returns the report and [(feed set, SavedModel outputs)] of the plain input sets."""
+    with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
+        feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
+        references = {"onnxruntime": onnxruntime_reference(graph.reference_model, graph.data_dir)}
+        if graph.loaded.module is not None:
+            names = [s.name for s in graph.input_specs]
+            references = {"pytorch": lambda feeds: run_eager(graph.loaded, feeds, names), **references}
+        parity, served = verify_saved_model(saved_model_dir, config.signature, spec, feed_sets, references,
+                                            config.atol, config.rtol, _nhwc_inputs(graph.translated_model))
+        if not parity.passed or config.diagnose:
+            explanation = explain_parity_failure(parity, graph.exported, graph.reference_model, feed_sets, config,
+                                                 translate_stage.load_default_registry())
+            if not parity.passed:
+                logger.error("parity check failed:\n%s", parity.table())
+                raise ParityError(explanation)
+            parity.warnings.append(explanation)
+    return parity, [(s, out) for s, out in zip(feed_sets, served) if s.label == "normal"]
+
+
+def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, checked: list,
+                   nhwc_inputs: frozenset[str]) -> list[str]:
+    """Warmup requests, then TF Serving's own loader (C API) in a fresh process, compared with verify."""
+    serving = prepare_version(saved_model_dir, config.name, config.signature,
+                              {s.batch: signature_feeds(spec, s.feeds, nhwc_inputs) for s, _ in checked},
+                              {s.batch: out for s, out in checked}, config.warmup_batch_sizes, config.atol,
+                              config.rtol, config.serving_version)
+    raise_for(serving.check)
+    return serving.notes
+
+
+def _report(config: ConversionConfig, graph: _Graph, spec: SignatureSpec, parity: ParityReport,
+            serving_notes: list[str]) -> dict:
+    loaded, exported = graph.loaded, graph.exported
     return {
         "model_name": config.name,
         "source": {"checkpoint": str(config.checkpoint), "format": loaded.format, "notes": list(loaded.notes)},
@@ -114,8 +145,9 @@ def _report(config, loaded, exported, spec, translated_model, pass_records, pari
         "signature": {"names": list(_signature_names(config)), "method_name": "tensorflow/serving/predict",
                       "inputs": [t.as_dict() for t in spec.inputs], "outputs": [t.as_dict() for t in spec.outputs],
                       "renamed": spec.renamed()},
-        "op_counts": {"exported": op_counts(exported.model), "translated": op_counts(translated_model)},
-        "passes": [{"name": r.name, "modified": r.modified, "op_count_diff": r.op_count_diff} for r in pass_records],
+        "op_counts": {"exported": op_counts(exported.model), "translated": op_counts(graph.translated_model)},
+        "passes": [{"name": r.name, "modified": r.modified, "op_count_diff": r.op_count_diff}
+                   for r in graph.pass_records],
         "parity": parity.as_dict(),
         "warnings": list(exported.warnings) + parity.warnings + serving_notes,
         "tool_versions": tool_versions(),

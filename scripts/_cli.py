@@ -64,3 +64,21 @@ def _fail(message: str, code: int, kind: str, json_errors: bool) -> int:
         import json
         print(json.dumps({"status": "failed", "exit_code": code, "error": kind, "message": message}))
     return code
+
+
+def read_npy_pairs(pairs: list[str], flag: str) -> dict:
+    """`name=file.npy` arguments -> {name: array}; a bad pair is a one-line BadInputError."""
+    import numpy as np
+
+    from converter.errors import BadInputError
+
+    result = {}
+    for pair in pairs:
+        name, sep, file = pair.partition("=")
+        if not sep or not name:
+            raise BadInputError(f"{flag} {pair!r}: expected name=file.npy")
+        try:
+            result[name] = np.load(file, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise BadInputError(f"{flag} {pair!r}: cannot read {file} as .npy ({err})") from None
+    return result

@@ -20,22 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported as scripts.<name>
 import _cli  # noqa: E402  (repo root on sys.path, quiet TF start-up, errors -> exit codes)
 
-import numpy as np  # noqa: E402
 
 from converter.errors import BadInputError  # noqa: E402
-
-
-def _npy_pairs(pairs: list[str], flag: str) -> dict[str, np.ndarray]:
-    result = {}
-    for pair in pairs:
-        name, sep, file = pair.partition("=")
-        if not sep or not name:
-            raise BadInputError(f"{flag} {pair!r}: expected name=file.npy")
-        try:
-            result[name] = np.load(file, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise BadInputError(f"{flag} {pair!r}: cannot read {file} as .npy ({err})") from err
-    return result
 
 
 def resolve_version_dir(path: Path) -> Path:
@@ -68,8 +54,8 @@ def run(args) -> int:
     _cli.import_tensorflow_quietly()
     if args.inputs:
         from converter.serving.load_check import check_serving_load
-        report = check_serving_load(version_dir, _npy_pairs(args.inputs, "--inputs"),
-                                    _npy_pairs(args.expected, "--expected") or None, args.signature or None,
+        report = check_serving_load(version_dir, _cli.read_npy_pairs(args.inputs, "--inputs"),
+                                    _cli.read_npy_pairs(args.expected, "--expected") or None, args.signature or None,
                                     args.atol, args.rtol, args.serving_version)
     else:
         from converter.serving.warmup import replay_warmup

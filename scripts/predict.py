@@ -24,19 +24,6 @@ import numpy as np  # noqa: E402
 from converter.errors import BadInputError  # noqa: E402
 
 
-def read_inputs(pairs: list[str]) -> dict[str, np.ndarray]:
-    inputs = {}
-    for pair in pairs:
-        name, sep, file = pair.partition("=")
-        if not sep or not name:
-            raise BadInputError(f"--inputs {pair!r}: expected name=file.npy")
-        try:
-            inputs[name] = np.load(file, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise BadInputError(f"--inputs {pair!r}: cannot read {file} as .npy ({err})") from err
-    return inputs
-
-
 def save_outputs(outputs: dict[str, np.ndarray], output_dir: Path) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
     for key, value in sorted(outputs.items()):
@@ -62,7 +49,7 @@ def run(args) -> int:
             return 0
         if not args.inputs:
             raise BadInputError("pass --inputs name=file.npy ... (or --metadata to see the signature)")
-        outputs = client.predict(read_inputs(args.inputs), validate=not args.no_validate)
+        outputs = client.predict(_cli.read_npy_pairs(args.inputs, "--inputs"), validate=not args.no_validate)
         save_outputs(outputs, Path(args.output_dir))
         return 0
     finally:

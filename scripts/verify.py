@@ -22,15 +22,7 @@ def main(args) -> int:
     saved_model_dir = Path(args.dir)
     if not (saved_model_dir / "saved_model.pb").is_file():
         raise BadInputError(f"--dir {saved_model_dir}: no saved_model.pb there; point at a version folder, e.g. serving_models/NAME/1")
-    feeds = {}
-    for item in filter(None, args.inputs.split(";")):
-        key, _, file_name = item.partition("=")
-        if not file_name:
-            raise BadInputError(f"--inputs {item!r}: expected name=file.npy")
-        try:
-            feeds[key] = np.load(file_name)
-        except (OSError, ValueError) as error:
-            raise BadInputError(f"--inputs {key}: cannot read {file_name}: {error}") from None
+    feeds = _cli.read_npy_pairs([item for item in args.inputs.split(";") if item], "--inputs")
     outputs = run_in_subprocess(saved_model_dir, args.signature_def, [feeds])[0]
     out_dir = Path(args.outdir) if args.outdir else None
     if out_dir:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import onnx
 import tensorflow as tf
 from onnx import TensorProto, helper, numpy_helper
 
