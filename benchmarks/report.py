@@ -76,6 +76,8 @@ def markdown(results: dict) -> str:
     if results.get("classic_note"):
         lines.append(f"- classic recipe column skipped: {results['classic_note']}")
     for name, entry in results["models"].items():
+        if "error" in entry:
+            lines.append(f"- {name}: measuring failed: {entry['error'][:200]}")
         for label, conv in entry["conversion"].items():
             if "error" in conv:
                 lines.append(f"- {name}: {label} conversion failed: {conv['error'][:200]}")

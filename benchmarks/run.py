@@ -121,10 +121,14 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
 def _parity(runners: dict, feeds: dict) -> dict:
     import numpy as np
 
-    outputs = {name: run(feeds) for name, run in runners.items()}
-    first = lambda out: np.asarray(out[0] if isinstance(out, (list, tuple)) else out)  # noqa: E731
-    reference = first(outputs["pytorch"])
-    return {name: float(np.max(np.abs(first(out) - reference))) for name, out in outputs.items() if name != "pytorch"}
+    def flat(out) -> list:
+        values = out.values() if isinstance(out, dict) else out if isinstance(out, (list, tuple)) else [out]
+        return [np.asarray(v) for v in values]
+
+    outputs = {name: flat(run(feeds)) for name, run in runners.items()}
+    reference = outputs["pytorch"]
+    return {name: max(float(np.max(np.abs(a - b))) for a, b in zip(out, reference))
+            for name, out in outputs.items() if name != "pytorch"}
 
 
 def _session_variants(saved_model: str, feeds: dict, args) -> dict:
@@ -193,7 +197,11 @@ def main(argv=None) -> int:
             print(f"== {model.name}: measuring ...", flush=True)
             entry = {"kind": model.kind, "inputs": list(model.inputs),
                      "conversion": {k: {x: v for x, v in c.items() if x != "command"} for k, c in conversions.items()}}
-            entry.update(measure_model(model, conversions, args))
+            try:
+                entry.update(measure_model(model, conversions, args))
+            except Exception as error:  # noqa: BLE001 - one model's failure is reported, the others still run
+                entry["error"] = f"{type(error).__name__}: {error}"
+                print(f"   measuring FAILED: {entry['error']}", flush=True)
             entry["targets"] = evaluate_targets(model.kind, entry, args.batch)
             results["models"][model.name] = entry
     paths = write_reports(results, Path(args.out))

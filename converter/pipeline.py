@@ -1,6 +1,7 @@
 """The whole conversion: load -> export -> passes -> translate -> SavedModel -> verify -> serving -> publish."""
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -18,13 +19,13 @@ from converter.savedmodel import SignatureSpec, export_saved_model
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
-from converter.verify import (ParityReport, make_feed_sets, onnxruntime_reference, signature_feeds,
+from converter.verify import (FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs, signature_feeds,
                               specs_from_onnx, verify_saved_model)
 from converter.verify.failure import explain_parity_failure
 
 logger = logging.getLogger(__name__)
 
-STAGES = ["load", "export", "passes", "translate", "savedmodel", "verify", "serving", "publish"]
+STAGES = ["load", "export", "passes", "reference", "translate", "savedmodel", "verify", "serving", "publish"]
 
 
 @dataclass
@@ -54,6 +55,9 @@ def convert(config: ConversionConfig) -> ConversionResult:
         work_dir = Path(config.work_dir or scratch)
         work_dir.mkdir(parents=True, exist_ok=True)
         graph = _load_export_rewrite(config, timer, work_dir)
+        feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
+        with timer.stage("reference", f"PyTorch and ONNX Runtime on {len(feed_sets)} input sets"):
+            expected = _reference_outputs(graph, feed_sets)
         with timer.stage("translate", f"backend {config.backend}"):
             module = translate_stage.translate(graph.translated_model, config, work_dir, graph.data_dir)
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
@@ -63,10 +67,10 @@ def convert(config: ConversionConfig) -> ConversionResult:
             with timer.stage("savedmodel"):
                 spec = export_saved_model(module, graph.translated_model, staging.path, _signature_names(config))
                 del module               # its tf.Variables (a copy of every weight) are on disk now
+                gc.collect()
                 if config.batching:      # refuse before anything is published, not after
                     check_batchable(signature_inputs(spec))
-            parity, checked = _verify(config, timer, graph, staging.path, spec)
-            graph.loaded = replace(graph.loaded, module=None)   # PyTorch's copy of the weights is done with
+            parity, checked = _verify(config, timer, graph, staging.path, spec, feed_sets, expected)
             with timer.stage("serving", "warmup requests, C API load check"):
                 serving_notes = _check_serving(config, staging.path, spec, checked,
                                                _nhwc_inputs(graph.translated_model))
@@ -102,17 +106,26 @@ def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: 
     return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records)
 
 
-def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_model_dir: Path,
-            spec: SignatureSpec) -> tuple[ParityReport, list]:
-    """Parity against PyTorch (when there is a PyTorch model) and ONNX Runtime; raises ParityError with the
-    diagnosis. Returns the report and [(feed set, SavedModel outputs)] of the plain input sets."""
+def _reference_outputs(graph: _Graph, feed_sets: list[FeedSet]) -> dict[str, list]:
+    """PyTorch eager (when there is a PyTorch model) and ONNX Runtime outputs on every input set, computed
+    one after the other before translation: each copy of the weights is released before the next one is
+    made (models over 2 GB)."""
+    expected = {}
+    if graph.loaded.module is not None:
+        names = [s.name for s in graph.input_specs]
+        expected["pytorch"] = [run_eager(graph.loaded, s.feeds, names) for s in feed_sets]
+        graph.loaded = replace(graph.loaded, module=None)
+    expected["onnxruntime"] = onnxruntime_outputs(graph.reference_model, [s.feeds for s in feed_sets], graph.data_dir)
+    gc.collect()
+    return expected
+
+
+def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_model_dir: Path, spec: SignatureSpec,
+            feed_sets: list[FeedSet], expected: dict[str, list]) -> tuple[ParityReport, list]:
+    """Parity of the SavedModel against the references; raises ParityError with the diagnosis.
+    Returns the report and [(feed set, SavedModel outputs)] of the plain input sets."""
     with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
-        feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
-        references = {"onnxruntime": onnxruntime_reference(graph.reference_model, graph.data_dir)}
-        if graph.loaded.module is not None:
-            names = [s.name for s in graph.input_specs]
-            references = {"pytorch": lambda feeds: run_eager(graph.loaded, feeds, names), **references}
-        parity, served = verify_saved_model(saved_model_dir, config.signature, spec, feed_sets, references,
+        parity, served = verify_saved_model(saved_model_dir, config.signature, spec, feed_sets, expected,
                                             config.atol, config.rtol, _nhwc_inputs(graph.translated_model))
         if not parity.passed or config.diagnose:
             explanation = explain_parity_failure(parity, graph.exported, graph.reference_model, feed_sets, config,

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable
-
 import numpy as np
 import onnx
 
@@ -15,12 +13,10 @@ from converter.verify.inputs import FeedSet, make_feed_sets, make_feeds, specs_f
 from converter.verify.session_runner import run_in_subprocess
 
 __all__ = ["verify_saved_model", "ParityReport", "OutputDiff", "FeedSet", "make_feed_sets", "make_feeds",
-           "specs_from_onnx", "onnxruntime_reference"]
+           "specs_from_onnx", "onnxruntime_outputs", "onnxruntime_session"]
 
 logger = logging.getLogger(__name__)
 
-# A reference takes feeds by ONNX input name and returns outputs in ONNX output order.
-Reference = Callable[[dict[str, np.ndarray]], list[np.ndarray]]
 
 
 # onnxruntime 1.31 reads IR versions up to 13, while onnx 1.23's helpers write 14 by default; the graph
@@ -45,34 +41,33 @@ def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True, external_
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
-def onnxruntime_reference(model: onnx.ModelProto, external_data_dir: str | None = None) -> Reference:
-    """The session is built on first use: its copy of the weights is not held while the SavedModel is
-    loaded in the verification child process (peak memory of > 2 GB models)."""
-    sessions = []
-
-    def run(feeds):
-        if not sessions:
-            sessions.append(onnxruntime_session(model, external_data_dir=external_data_dir))
-        return sessions[0].run([o.name for o in sessions[0].get_outputs()], feeds)
-    return run
+def onnxruntime_outputs(model: onnx.ModelProto, feeds_list: list[dict[str, np.ndarray]],
+                        external_data_dir: str | None = None) -> list[list[np.ndarray]]:
+    """ONNX Runtime's outputs on every input set; the session (a copy of the weights) is gone on return."""
+    session = onnxruntime_session(model, external_data_dir=external_data_dir)
+    names = [o.name for o in session.get_outputs()]
+    return [session.run(names, feeds) for feeds in feeds_list]
 
 
 def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],
-                       references: dict[str, Reference], atol: float, rtol: float,
+                       expected: dict[str, list[list[np.ndarray]]], atol: float, rtol: float,
                        nhwc_inputs: frozenset[str] = frozenset()) -> tuple[ParityReport, list[dict]]:
-    """Compare the SavedModel (run in a separate TF1-session process) with every reference on every input set.
-    Returns the report and the SavedModel's outputs per input set (keyed by signature output key)."""
+    """Compare the SavedModel (run in a separate TF1-session process) with every reference's outputs
+    (`expected[reference][i]` for feed_sets[i], in ONNX output order), computed beforehand so that no
+    reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
+    per input set (keyed by signature output key)."""
     served = run_in_subprocess(saved_model_dir, signature,
                                [signature_feeds(spec, s.feeds, nhwc_inputs) for s in feed_sets])
     report = ParityReport(atol, rtol)
-    for feed_set, outputs in zip(feed_sets, served):
-        for reference_name, reference in references.items():
-            expected = reference(feed_set.feeds)
-            if len(expected) != len(spec.outputs):
-                report.warnings.append(f"{reference_name} returned {len(expected)} outputs, the signature has "
-                                       f"{len(spec.outputs)}; compared the first {min(len(expected), len(spec.outputs))}")
-            _refuse_non_finite(expected, spec, reference_name, feed_set)
-            for info, reference_value in zip(spec.outputs, expected):
+    for index, (feed_set, outputs) in enumerate(zip(feed_sets, served)):
+        for reference_name, per_set in expected.items():
+            reference_values = per_set[index]
+            if len(reference_values) != len(spec.outputs):
+                report.warnings.append(f"{reference_name} returned {len(reference_values)} outputs, the signature "
+                                       f"has {len(spec.outputs)}; compared the first "
+                                       f"{min(len(reference_values), len(spec.outputs))}")
+            _refuse_non_finite(reference_values, spec, reference_name, feed_set)
+            for info, reference_value in zip(spec.outputs, reference_values):
                 report.rows.append(compare_output(feed_set.batch, reference_name, info.key, outputs[info.key],
                                                   np.asarray(reference_value), atol, rtol, feed_set.label))
     return report, served
