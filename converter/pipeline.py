@@ -19,6 +19,7 @@ from converter.savedmodel import SignatureSpec, export_saved_model
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
+from converter.tf_ops.preflight import preflight
 from converter.verify import (FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs, signature_feeds,
                               specs_from_onnx, verify_saved_model)
 from converter.verify.failure import explain_parity_failure
@@ -103,6 +104,8 @@ def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: 
     data_dir = str(Path(exported.onnx_path).parent)
     with timer.stage("passes"):
         reference_model, translated_model, pass_records = run_passes(exported.model, config, data_dir)
+        if config.backend == "native":    # every unsupported op in one error, before any reference is computed
+            preflight(translated_model, translate_stage.load_default_registry())
     return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from converter.errors import BadInputError
+from converter.errors import BadInputError, UnsupportedModelError
 from converter.savedmodel import SignatureSpec
 from converter.verify.compare import OutputDiff, ParityReport, compare_output
 from converter.verify.inputs import FeedSet, make_feed_sets, make_feeds, specs_from_onnx
@@ -44,9 +44,14 @@ def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True, external_
 def onnxruntime_outputs(model: onnx.ModelProto, feeds_list: list[dict[str, np.ndarray]],
                         external_data_dir: str | None = None) -> list[list[np.ndarray]]:
     """ONNX Runtime's outputs on every input set; the session (a copy of the weights) is gone on return."""
-    session = onnxruntime_session(model, external_data_dir=external_data_dir)
-    names = [o.name for o in session.get_outputs()]
-    return [session.run(names, feeds) for feeds in feeds_list]
+    try:
+        session = onnxruntime_session(model, external_data_dir=external_data_dir)
+        names = [o.name for o in session.get_outputs()]
+        return [session.run(names, feeds) for feeds in feeds_list]
+    except Exception as error:  # noqa: BLE001 - onnxruntime raises several unrelated exception types
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UnsupportedModelError(f"ONNX Runtime, the verification reference, cannot run the graph "
+                                    f"({first_line[:300]}); parity cannot be proven") from None
 
 
 def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],
