@@ -149,7 +149,7 @@ def markdown(result: dict) -> str:
              f"Model: {result['depth']} x Linear({result['width']}, {result['width']}) + ReLU, state_dict checkpoint, "
              f"converted with scripts/convert.py and verified (PyTorch + ONNX Runtime references, TF1 session, "
              f"C API load check).", "",
-             "Measured on a shared 2-core machine with other jobs running: timings are indicative.", "",
+             "Measured on a 2-core machine (run it when the machine is otherwise idle: timings are indicative).", "",
              f"- exit code: {result['exit_code']}, wall time {result['wall_seconds']} s",
              f"- peak RSS of the process tree: {result['peak_rss_tree_bytes'] / gb:.2f} GB = "
              f"{result['ratio_tree']:.2f}x the weights (target <= {TARGET_RATIO}x: "
