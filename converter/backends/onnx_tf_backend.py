@@ -31,6 +31,7 @@ from onnx import defs, version_converter
 
 from converter.backends import onnx_tf_adapter
 from converter.errors import OpTranslationError, UnsupportedModelError, UnsupportedOpsError
+from converter.tf_ops.preflight import iter_nodes
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def choose_target_opset(model: onnx.ModelProto) -> int:
     opset = _default_opset(model)
     top = min(opset, ONNX_TF_MAX_OPSET)
     candidates = range(top, min(top, ONNX_TF_MIN_TARGET_OPSET) - 1, -1)
-    used = Counter(_op_key(node) for node in _all_nodes(model.graph))
+    used = Counter(_op_key(node) for node in iter_nodes(model.graph))
     gaps = {target: _gaps_at(used, target) for target in candidates}
     for target in candidates:
         if not gaps[target]:
@@ -173,7 +174,7 @@ def _drop_attributes_newer_than(model: onnx.ModelProto, source: int, target: int
 
     onnx.version_converter leaves them behind (ReduceMean 18 -> 13 keeps `noop_with_empty_axes=0`,
     which the checker then rejects); a non-default value changes semantics, so it is an error."""
-    for node in _all_nodes(model.graph):
+    for node in iter_nodes(model.graph):
         if node.domain not in ("", "ai.onnx") or not _exists_at(node.op_type, target):
             continue
         old = defs.get_schema(node.op_type, max_inclusive_version=target, domain="").attributes
@@ -191,7 +192,7 @@ def _drop_attributes_newer_than(model: onnx.ModelProto, source: int, target: int
 def ops_onnx_tf_lacks(model: onnx.ModelProto) -> dict[tuple[str, str, int], int]:
     """(domain, op, since_version) -> node count for every node onnx-tf has no handler version for."""
     opset = _default_opset(model)
-    used = Counter(_op_key(node) for node in _all_nodes(model.graph))
+    used = Counter(_op_key(node) for node in iter_nodes(model.graph))
     return {(domain, op, _since(op, opset) if domain == "" and _exists_at(op, opset) else opset): used[(domain, op)]
             for domain, op in _gaps_at(used, opset)}
 
@@ -257,17 +258,6 @@ def _since(op_type: str, opset: int) -> int:
 
 def _op_key(node: onnx.NodeProto) -> tuple[str, str]:
     return ("" if node.domain == "ai.onnx" else node.domain), node.op_type
-
-
-def _all_nodes(graph: onnx.GraphProto):
-    for node in graph.node:
-        yield node
-        for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.GRAPH:
-                yield from _all_nodes(attribute.g)
-            elif attribute.type == onnx.AttributeProto.GRAPHS:
-                for subgraph in attribute.graphs:
-                    yield from _all_nodes(subgraph)
 
 
 def _summary(error: Exception) -> str:
