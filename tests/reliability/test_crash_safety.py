@@ -107,7 +107,9 @@ def _assert_versions_match_model(root: Path, checkpoint: Path, work: Path) -> in
 def test_sigkill_during_publish_30_points(converted_two, tmp_path):
     prebuilt = converted_two["version_dir"]
     root = tmp_path / "serving_models"
-    duration = _run_to_end(root, prebuilt, "measure")          # publishes version 1
+    # the shortest of three uninterrupted runs (each publishes a version): the timed kills are spread
+    # over 80% of it, so that they land while the worker is still publishing
+    duration = min(_run_to_end(root, prebuilt, f"measure-{i}") for i in range(3))
     kills = 0
     for point in CRASH_POINTS:                                  # every injected crash point, twice
         for repeat in range(2):
@@ -120,7 +122,7 @@ def test_sigkill_during_publish_30_points(converted_two, tmp_path):
     for index in range(DELAY_KILLS):                           # delays spread over the measured run
         process = _worker(root, prebuilt, f"delay-{index}")
         _wait_ready(process)
-        time.sleep(duration * index / (DELAY_KILLS - 1))
+        time.sleep(0.8 * duration * index / (DELAY_KILLS - 1))
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=120)
         kills += process.returncode == -signal.SIGKILL
