@@ -1,4 +1,4 @@
-"""The whole conversion: load -> export -> passes -> translate -> SavedModel -> verify -> serving -> publish."""
+"""The whole conversion: load, export, passes, reference, translate, SavedModel, verify, serving, publish."""
 from __future__ import annotations
 
 import gc

@@ -4,10 +4,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON_BIN="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-REQUIREMENTS=("$ROOT/requirements.txt")
-if [ "${WITH_ONNX_TF:-0}" = "1" ] && [ -f "$ROOT/requirements-onnx-tf.txt" ]; then
-  REQUIREMENTS+=("$ROOT/requirements-onnx-tf.txt")
-fi
+# The optional onnx-tf backend (one small package, installed without its outdated dependency pins) is
+# installed too, so that --backend onnx-tf and its tests work from both commands.
+REQUIREMENTS=("$ROOT/requirements.txt" "$ROOT/requirements-onnx-tf.txt")
 STAMP="$VENV/.requirements.sha256"
 WANT="$(cat "${REQUIREMENTS[@]}" | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
@@ -15,10 +14,8 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; 
   [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
   "$VENV/bin/python" -m pip install --quiet -r "$ROOT/requirements.txt" >&2
-  if [ "${#REQUIREMENTS[@]}" -gt 1 ]; then
-    # onnx-tf's own dependency pins are outdated; its file lists what it needs, installed without resolving deps.
-    "$VENV/bin/python" -m pip install --quiet --no-deps -r "$ROOT/requirements-onnx-tf.txt" >&2
-  fi
+  # onnx-tf's own dependency pins are outdated; everything it needs is in requirements.txt.
+  "$VENV/bin/python" -m pip install --quiet --no-deps -r "$ROOT/requirements-onnx-tf.txt" >&2
   echo "$WANT" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
