@@ -11,22 +11,22 @@ def _seed_pair(seed):
     return tf.constant([int(seed), 0], tf.int64)
 
 
-def uniform(shape, dtype, low=0.0, high=1.0, seed=None):
+def _float_draw(stateful, stateless, shape, dtype, a, b, seed):
+    """Draw in a float dtype TF's random kernels take, then cast to `dtype`."""
     compute = dtype if dtype in (tf.float32, tf.float64, tf.float16, tf.bfloat16) else tf.float32
     if seed is None:
-        values = tf.random.uniform(shape, low, high, dtype=compute)
+        values = stateful(shape, a, b, dtype=compute)
     else:
-        values = tf.random.stateless_uniform(shape, _seed_pair(seed), low, high, dtype=compute)
+        values = stateless(shape, _seed_pair(seed), a, b, dtype=compute)
     return tf.cast(values, dtype)
+
+
+def uniform(shape, dtype, low=0.0, high=1.0, seed=None):
+    return _float_draw(tf.random.uniform, tf.random.stateless_uniform, shape, dtype, low, high, seed)
 
 
 def normal(shape, dtype, mean=0.0, scale=1.0, seed=None):
-    compute = dtype if dtype in (tf.float32, tf.float64, tf.float16, tf.bfloat16) else tf.float32
-    if seed is None:
-        values = tf.random.normal(shape, mean, scale, dtype=compute)
-    else:
-        values = tf.random.stateless_normal(shape, _seed_pair(seed), mean, scale, dtype=compute)
-    return tf.cast(values, dtype)
+    return _float_draw(tf.random.normal, tf.random.stateless_normal, shape, dtype, mean, scale, seed)
 
 
 def categorical(logits, samples, dtype, seed=None):
