@@ -44,6 +44,9 @@ def markdown(results: dict) -> str:
              f"median of {results['runs']} runs after {results['warmup']} warm-up)", "",
              f"Latency ratios to ONNX Runtime (lower is better; < 1 means faster than ORT). "
              f"Throughput in items/s at batch {batch}.", "",
+             f"TF (ours and classic) runs in the model server environment our compose file and serve.sh set: "
+             f"{' '.join(f'{k}={v}' for k, v in results.get('server_env', {}).items()) or 'TF defaults'}; "
+             f"the `default_server_env` row below is TF's default environment.", "",
              f"| model | convert s | peak MB | ours b1 ms | ORT b1 ms | torch b1 ms | classic b1 ms | "
              f"ours/ORT b1 | ours/ORT b{batch} | torch/ORT b{batch} | classic/ORT b{batch} | "
              f"ours items/s | ORT items/s | targets |",

@@ -3,7 +3,8 @@
 throughput at batch 32 of our SavedModel (TF1 session, as TF Serving runs it), ONNX Runtime on the same
 exported ONNX, PyTorch eager, and, when available, the classic recipe (TorchScript export at opset 13 +
 onnx-tf), all measured side by side in one run. Also measures TF session options (inter-op threads,
-aggressive grappler) and, separately, XLA auto-jit as an opt-in.
+aggressive grappler), TF's default server environment (no oneDNN weight caching) and, separately, XLA
+auto-jit as an opt-in.
 
     .venv/bin/python benchmarks/run.py            # full: examples, ResNet-50, BERT-base encoder (run idle!)
     .venv/bin/python benchmarks/run.py --quick    # miniature models, few runs: checks the harness only
@@ -24,6 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The model server's environment that serving/docker-compose.yml and scripts/serve.sh set: oneDNN caches
+# each kernel's reordered weights (TF reads it once per process, so it is set before TF is imported).
+# The TF default (weights re-laid out on every request) is measured too, in a child process.
+SERVER_ENV = {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}
+os.environ.update({k: os.environ.get(k, v) for k, v in SERVER_ENV.items()})
 
 from benchmarks.models import FULL_MODELS, QUICK_MODELS, BenchModel, build, example_models  # noqa: E402
 from benchmarks.report import evaluate_targets, write_reports  # noqa: E402
@@ -42,8 +48,9 @@ def parse_args(argv=None):
     p.add_argument("--no-classic", action="store_true", help="skip the classic onnx-tf column")
     p.add_argument("--no-xla", action="store_true", help="skip the XLA auto-jit opt-in measurement")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    p.add_argument("--xla-child", help=argparse.SUPPRESS)       # internal: measure one SavedModel with XLA
-    p.add_argument("--xla-inputs", help=argparse.SUPPRESS)
+    p.add_argument("--child-variant", help=argparse.SUPPRESS)    # internal: one variant in its own process
+    p.add_argument("--child-saved-model", help=argparse.SUPPRESS)
+    p.add_argument("--child-inputs", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.runs = args.runs or (5 if args.quick else 30)
     args.warmup = args.warmup or (2 if args.quick else 5)
@@ -111,8 +118,9 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
         result["variants"] = _session_variants(ours["saved_model"], feeds, args)
         result["profile_batch_large"] = sessions["ours"].op_profile(feeds[args.batch])
         result["transposes_in_graph"] = {k: s.count_ops("Transpose") for k, s in sessions.items()}
-        if not args.no_xla:
-            result["variants"]["xla_auto_jit"] = _xla_in_child(ours["saved_model"], model, args)
+        for name in CHILD_VARIANTS:
+            if name != "xla_auto_jit" or not args.no_xla:
+                result["variants"][name] = _variant_in_child(name, ours["saved_model"], model, args)
     for session in sessions.values():
         session.close()
     return result
@@ -143,33 +151,40 @@ def _session_variants(saved_model: str, feeds: dict, args) -> dict:
     return variants
 
 
-def _xla_in_child(saved_model: str, model: BenchModel, args) -> dict:
-    env = dict(os.environ, TF_XLA_FLAGS="--tf_xla_cpu_global_jit --tf_xla_auto_jit=1")
-    command = [sys.executable, str(Path(__file__).resolve()), "--xla-child", saved_model, "--xla-inputs",
-               json.dumps([model.inputs, model.input_ranges]), "--runs", str(args.runs),
-               "--warmup", str(args.warmup), "--batch", str(args.batch)]
+# Variants that need their own process: (environment, session variant). TF reads both variables once.
+CHILD_VARIANTS = {
+    "default_server_env": ({"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "0"}, "default"),
+    "xla_auto_jit": ({"TF_XLA_FLAGS": "--tf_xla_cpu_global_jit --tf_xla_auto_jit=1"}, "xla_auto_jit"),
+}
+
+
+def _variant_in_child(name: str, saved_model: str, model: BenchModel, args) -> dict:
+    env = dict(os.environ, **CHILD_VARIANTS[name][0])
+    command = [sys.executable, str(Path(__file__).resolve()), "--child-variant", name, "--child-saved-model",
+               saved_model, "--child-inputs", json.dumps([model.inputs, model.input_ranges]), "--runs",
+               str(args.runs), "--warmup", str(args.warmup), "--batch", str(args.batch)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
-    lines = [l for l in done.stdout.splitlines() if l.startswith("XLA_RESULT ")]
+    lines = [l for l in done.stdout.splitlines() if l.startswith("CHILD_RESULT ")]
     if not lines:
         return {"error": " | ".join((done.stderr or "no output").strip().splitlines()[-2:])}
-    return json.loads(lines[-1][len("XLA_RESULT "):])
+    return json.loads(lines[-1][len("CHILD_RESULT "):])
 
 
-def xla_child(args) -> None:
+def child_variant(args) -> None:
     from benchmarks.measure import SessionRunner, make_feeds, time_calls
 
-    inputs, ranges = json.loads(args.xla_inputs)
-    model = BenchModel("xla", "", tuple(inputs), (), {k: tuple(v) for k, v in ranges.items()})
-    runner = SessionRunner(args.xla_child, variant="xla_auto_jit")
+    inputs, ranges = json.loads(args.child_inputs)
+    model = BenchModel("child", "", tuple(inputs), (), {k: tuple(v) for k, v in ranges.items()})
+    runner = SessionRunner(args.child_saved_model, variant=CHILD_VARIANTS[args.child_variant][1])
     result = {str(b): time_calls(lambda: runner.run(make_feeds(model, b)), args.warmup, args.runs).as_dict()
               for b in (1, args.batch)}
-    print("XLA_RESULT " + json.dumps(result), flush=True)
+    print("CHILD_RESULT " + json.dumps(result), flush=True)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.xla_child:
-        xla_child(args)
+    if args.child_variant:
+        child_variant(args)
         return 0
     import torch
 
@@ -180,7 +195,8 @@ def main(argv=None) -> int:
     if not use_classic:
         print(f"note: classic recipe column skipped: {classic_note}")
     results = {"quick": args.quick, "batch": args.batch, "runs": args.runs, "warmup": args.warmup,
-               "cpu_count": os.cpu_count(), "classic_note": classic_note, "models": {}}
+               "cpu_count": os.cpu_count(), "classic_note": classic_note,
+               "server_env": {k: os.environ[k] for k in SERVER_ENV}, "models": {}}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for model in models:
             print(f"== {model.name}: converting ...", flush=True)

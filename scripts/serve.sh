@@ -36,6 +36,9 @@ if [ "$LOCAL" = 0 ] && ! command -v docker >/dev/null; then
   echo "serve.sh: docker not found; install Docker or use --local with tensorflow_model_server" >&2
   exit 2
 fi
+# oneDNN builds of TF: cache each kernel's re-laid-out weights instead of redoing it on every request
+# (a served model's variables never change after loading); see docs/serving.md.
+export TF_ONEDNN_ASSUME_FROZEN_WEIGHTS="${TF_ONEDNN_ASSUME_FROZEN_WEIGHTS:-1}"
 if [ "$LOCAL" = 1 ]; then
   # A local binary sees the real paths, not /models: write a config with absolute base paths.
   CONFIG="$(mktemp --suffix=.models.config)"
@@ -56,4 +59,5 @@ fi
 FLAGS=(--port=8500 --rest_api_port=8501 --model_config_file=/models/models.config --model_config_file_poll_wait_seconds=30)
 [ "$BATCHING" = 1 ] && FLAGS+=(--enable_batching --batching_parameters_file=/models/batching_parameters.txt)
 exec docker run --rm -p 8500:8500 -p 8501:8501 -v "$SERVING_ROOT:/models:ro" \
+  -e TF_ONEDNN_ASSUME_FROZEN_WEIGHTS="$TF_ONEDNN_ASSUME_FROZEN_WEIGHTS" \
   --entrypoint tensorflow_model_server "tensorflow/serving:$IMAGE_VERSION" "${FLAGS[@]}"

@@ -25,9 +25,27 @@ def numpy_matmul(a, b):
         a = tf.expand_dims(a, 0)
     if b_vector:
         b = tf.expand_dims(b, -1)
-    result = tf.linalg.matmul(a, b)
+    result = _flattened_matmul(a, b) if _is_linear_layer(a, b) else tf.linalg.matmul(a, b)
     if a_vector:
         result = tf.squeeze(result, -2)
     if b_vector:
         result = tf.squeeze(result, -1)
     return tf.cast(result, out_dtype) if result.dtype != out_dtype else result
+
+
+def _is_linear_layer(a, b) -> bool:
+    """[..., K] @ [K, N] with K, N and all leading dimensions but at most one (the batch) known: a linear
+    layer over tokens, whose output shape a reshape can restore without computing it at run time."""
+    if a.shape.rank is None or a.shape.rank < 3 or b.shape.rank != 2:
+        return False
+    dims = a.shape.as_list()
+    return dims[-1] is not None and b.shape[1] is not None and sum(d is None for d in dims[:-1]) <= 1
+
+
+def _flattened_matmul(a, b):
+    """The linear layer as one 2-D MatMul between reshapes. TF runs a rank-3 @ rank-2 product as
+    BatchMatMulV2, which oneDNN neither fuses with the bias add that follows nor caches the weights of;
+    a 2-D MatMul gets both (op_add moves the bias inside the reshape) and measured 5-20% faster."""
+    rows = tf.reshape(a, [-1, a.shape[-1]])
+    leading = [-1 if d is None else d for d in a.shape.as_list()[:-1]]
+    return tf.reshape(tf.linalg.matmul(rows, b), [*leading, b.shape[1]])

@@ -5,6 +5,10 @@ import tensorflow as tf
 from converter.tf_ops._elementwise import legacy_broadcast
 from converter.tf_ops.registry import tf_op
 
+# Ops whose output an AddN can be fused into: grappler's remapper turns Conv+BiasAdd+AddN(+Relu) into one
+# oneDNN convolution (ResNet's residual adds), while it leaves an AddV2 as a separate pass over memory.
+_FUSABLE_PRODUCERS = frozenset({"Conv2D", "Conv3D", "BiasAdd"})
+
 
 @tf_op("Add", since=1)
 def add_1(ctx, node):
@@ -13,4 +17,35 @@ def add_1(ctx, node):
 
 @tf_op("Add", since=7)
 def add_7(ctx, node):
-    return [tf.add(node.inputs[0], node.inputs[1])]
+    a, b = node.inputs[0], node.inputs[1]
+    if _residual_onto_conv(a, b):
+        return [tf.add_n([a, b])]
+    for product, bias in ((a, b), (b, a)):
+        if _bias_of_flattened_matmul(product, bias):
+            matmul, shape = product.op.inputs
+            return [tf.reshape(tf.nn.bias_add(matmul, bias), shape)]
+    return [tf.add(a, b)]
+
+
+def _bias_of_flattened_matmul(product, bias) -> bool:
+    """`product` is a linear layer that _matmul ran as Reshape(MatMul(...)) and `bias` a vector over its last
+    axis: adding the bias before the reshape lets grappler fuse MatMul+BiasAdd (+ activation) into one kernel."""
+    if not (hasattr(product, "op") and product.op.type == "Reshape" and product.op.inputs[0].op.type == "MatMul"):
+        return False
+    if product.shape.rank is None or bias.shape.rank != 1:
+        return False
+    width = product.op.inputs[0].shape[-1]        # equal last axes: the reshape keeps each row's columns
+    return (width is not None and bias.shape[0] == width == product.shape[-1]
+            and bias.dtype == product.dtype and product.dtype.is_floating)
+
+
+def _residual_onto_conv(a, b) -> bool:
+    """Same-shape float operands, one a convolution's output. AddN cannot broadcast, so the shapes must be
+    known equal: every dimension static except a shared unknown batch (dimension 0)."""
+    if not (hasattr(a, "op") and hasattr(b, "op") and a.dtype == b.dtype and a.dtype.is_floating):
+        return False
+    if a.shape.rank is None or b.shape.rank is None or a.shape.rank < 2 or a.shape.as_list() != b.shape.as_list():
+        return False
+    if any(d is None for d in a.shape.as_list()[1:]):
+        return False
+    return a.op.type in _FUSABLE_PRODUCERS or b.op.type in _FUSABLE_PRODUCERS

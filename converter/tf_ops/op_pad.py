@@ -13,6 +13,7 @@ from converter.tf_ops.registry import tf_op
 
 def _pad(node, data, pads, value, axes, mode):
     rank = data.shape.rank
+    static_pads = tf.get_static_value(pads)
     pads = tf.cast(tf.reshape(pads, [2, -1]), tf.int64)   # [[begin...], [end...]] for the listed axes
     static_axes = tf.get_static_value(axes) if axes is not None else list(range(rank))
     if static_axes is not None:
@@ -22,7 +23,12 @@ def _pad(node, data, pads, value, axes, mode):
         padded_axes = list(range(rank))
         axes = tf.cast(tf.reshape(axes, [-1]), tf.int64)
         index = tf.expand_dims(tf.where(axes < 0, axes + rank, axes), -1)
-    begin, end = tf.scatter_nd(index, pads[0], [rank]), tf.scatter_nd(index, pads[1], [rank])
+    if static_pads is not None and static_axes is not None:   # constants: keep the padded shape static
+        begin, end = np.zeros(rank, np.int64), np.zeros(rank, np.int64)
+        begin[padded_axes], end[padded_axes] = np.reshape(static_pads, [2, -1])
+        begin, end = tf.constant(begin), tf.constant(end)
+    else:
+        begin, end = tf.scatter_nd(index, pads[0], [rank]), tf.scatter_nd(index, pads[1], [rank])
     if mode == "constant":
         return _pad_constant(data, begin, end, value)
     if mode not in ("reflect", "edge", "wrap"):
@@ -37,15 +43,30 @@ def _pad(node, data, pads, value, axes, mode):
 
 
 def _pad_constant(data, begin, end, value):
-    value = tf.zeros([], data.dtype) if value is None else tf.cast(tf.reshape(value, []), data.dtype)
-    padded = tf.pad(data, tf.stack([tf.maximum(begin, 0), tf.maximum(end, 0)], axis=1), constant_values=value)
     static_begin, static_end = tf.get_static_value(begin), tf.get_static_value(end)
+    if static_begin is not None and static_end is not None:
+        # int32, TF's usual paddings type: oneDNN's Pad+Conv3D fusion aborts the process on int64 paddings
+        paddings = tf.constant(np.stack([np.maximum(static_begin, 0), np.maximum(static_end, 0)], axis=1)
+                               .astype(np.int32))
+    else:
+        paddings = tf.stack([tf.maximum(begin, 0), tf.maximum(end, 0)], axis=1)
+    if _is_zero(value):   # TF's plain Pad op: oneDNN fuses it into a following Conv2D (PadV2 it does not)
+        padded = tf.pad(data, paddings)
+    else:
+        padded = tf.pad(data, paddings, constant_values=tf.cast(tf.reshape(value, []), data.dtype))
     if static_begin is not None and static_end is not None and \
             min(static_begin.min(initial=0), static_end.min(initial=0)) >= 0:
         return padded
     crop_begin = tf.maximum(-begin, 0)
     crop_end = tf.shape(padded, out_type=tf.int64) - tf.maximum(-end, 0)
     return tf.strided_slice(padded, crop_begin, crop_end)
+
+
+def _is_zero(value) -> bool:
+    if value is None:
+        return True
+    static = tf.get_static_value(value)
+    return static is not None and static.dtype.kind in "fiub" and not np.any(static) and not np.signbit(static).any()
 
 
 def _source_indices(size, before, after, mode):

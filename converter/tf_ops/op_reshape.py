@@ -1,5 +1,7 @@
 """Reshape: shape is an input since opset 5; 0 copies the input dimension unless allowzero=1 (opset 14)."""
+import numpy as np
 import tensorflow as tf
+from tensorflow.python.framework import tensor_util
 
 from converter.tf_ops._shape_util import dims, stack_dims
 from converter.tf_ops.registry import tf_op
@@ -7,6 +9,8 @@ from converter.tf_ops.registry import tf_op
 
 def _reshape(data, target, allowzero: bool):
     static = tf.get_static_value(target)
+    if static is None:
+        static = _single_unknown_as_minus_one(target)
     if static is None:
         target = tf.cast(target, tf.int64)
         if not allowzero:   # copy input dims where the target holds 0
@@ -22,6 +26,20 @@ def _reshape(data, target, allowzero: bool):
         values = [in_dims[i] if v == 0 else v for i, v in enumerate(values)]
         values = _resolve_minus_one(data, values)
     return tf.reshape(data, stack_dims(values))
+
+
+def _single_unknown_as_minus_one(target):
+    """A target computed at run time (Shape -> Slice -> Concat, as exporters write `x.view(b, s, h, d)`) whose
+    entries are all known positive numbers but one: in any valid reshape that entry equals the element count
+    divided by the others, whether it turns out 0 (copy), -1 or the number itself, so -1 is exact. Keeps the
+    output shape static and spares the run-time shape arithmetic on every request."""
+    try:
+        hint = tensor_util.constant_value_as_shape(target).as_list()
+    except (ValueError, TypeError):
+        return None
+    if hint is None or sum(d is None for d in hint) != 1 or any(d is not None and d <= 0 for d in hint):
+        return None
+    return np.array([-1 if d is None else d for d in hint], np.int64)
 
 
 def _resolve_minus_one(data, values: list) -> list:

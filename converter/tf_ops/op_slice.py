@@ -21,6 +21,7 @@ def _slice(data, starts, ends, axes, steps):
     begin = _full(starts, axes, rank, 0)
     end = _full(ends, axes, rank, _INT64_MAX)
     stride = _full(steps, axes, rank, 1) if steps is not None else None
+    begin, end = _clamp_to_static_dims(data, begin, end, stride)
     result = tf.strided_slice(data, begin, end, stride)
     # run-time begin/end lose the rank in TF's shape inference; Slice never changes it
     return result if result.shape.rank is not None or rank is None else tf.ensure_shape(result, [None] * rank)
@@ -34,6 +35,25 @@ def _full(values, axes, rank, fill):
             full[int(axis)] = int(v)
         return tf.constant(full, tf.int64)
     return tf.tensor_scatter_nd_update(tf.fill([rank], tf.constant(fill, tf.int64)), axes, tf.cast(values, tf.int64))
+
+
+def _clamp_to_static_dims(data, begin, end, stride):
+    """Clamp constant begin/end into [-d, d] (step > 0) or [-d-1, d-1] (step < 0) where the dim d is known:
+    the same slice, without the INT64_MIN/INT64_MAX sentinels exporters write for "to the end", which make
+    grappler's layout optimizer fail ("Subshape start out of bounds") and then skip the op fusions too."""
+    values = [tf.get_static_value(t) for t in (begin, end, stride if stride is not None else tf.ones_like(begin))]
+    if any(v is None for v in values) or data.shape.rank is None:
+        return begin, end
+    clamped_begin, clamped_end = [], []
+    for b, e, step, d in zip(*values, data.shape.as_list()):
+        if d is None:
+            clamped_begin.append(int(b))
+            clamped_end.append(int(e))
+            continue
+        low, high = (-d, d) if step > 0 else (-d - 1, d - 1)
+        clamped_begin.append(min(max(int(b), low), high))
+        clamped_end.append(min(max(int(e), low), high))
+    return tf.constant(clamped_begin, tf.int64), tf.constant(clamped_end, tf.int64)
 
 
 @tf_op("Slice", since=1)

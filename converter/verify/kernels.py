@@ -1,0 +1,67 @@
+"""Which kernels TF's CPU runtime really runs for a SavedModel signature: the graph after grappler (fusions,
+constant folding) and the oneDNN rewrite, as a TF1 session (TF Serving's path) builds it on first use.
+Meant to run in its own process (TF1 graph mode is process-wide):
+
+    python -m converter.verify.kernels DIR SIGNATURE IN.npz      # prints {"kernel[fused ops]": count} as JSON
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from converter.errors import ConverterError
+
+# Bookkeeping nodes of every partition graph: not kernels that compute anything.
+_PLUMBING = frozenset({"_Arg", "_Retval", "NoOp", "Const", "Identity", "IdentityN", "VarHandleOp", "ReadVariableOp"})
+
+
+def kernel_name(node) -> str:
+    """'_MklNativeFusedConv2D[BiasAdd,Add,Relu]' for fused kernels, the op type for the others."""
+    fused = [f.decode() for f in node.attr["fused_ops"].list.s] if "fused_ops" in node.attr else []
+    return f"{node.op}[{','.join(fused)}]" if fused else node.op
+
+
+def served_kernels(saved_model_dir: str, signature: str, feeds: dict[str, np.ndarray]) -> dict[str, int]:
+    import tensorflow as tf
+
+    tf.compat.v1.disable_eager_execution()
+    with tf.compat.v1.Session(graph=tf.Graph()) as session:
+        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+        signature_def = meta_graph.signature_def[signature]
+        metadata = tf.compat.v1.RunMetadata()
+        session.run([t.name for t in signature_def.outputs.values()],
+                    {signature_def.inputs[k].name: v for k, v in feeds.items()},
+                    options=tf.compat.v1.RunOptions(output_partition_graphs=True), run_metadata=metadata)
+    census = Counter(kernel_name(n) for g in metadata.partition_graphs for n in g.node if n.op not in _PLUMBING)
+    return dict(census.most_common())
+
+
+def served_kernels_in_subprocess(saved_model_dir: Path, signature: str, feeds: dict[str, np.ndarray]) -> dict:
+    with tempfile.TemporaryDirectory(prefix="kernels-") as work:
+        in_path = Path(work) / "in.npz"
+        np.savez(in_path, **feeds)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+        process = subprocess.run([sys.executable, "-m", "converter.verify.kernels", str(saved_model_dir), signature,
+                                  str(in_path)], capture_output=True, text=True, env=env,
+                                 cwd=str(Path(__file__).resolve().parents[2]), timeout=600)
+        if process.returncode != 0:
+            last = [line for line in process.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
+            raise ConverterError(f"listing the served kernels of {saved_model_dir} failed: {last[0]}")
+        return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> int:
+    saved_model_dir, signature, in_path = argv
+    print(json.dumps(served_kernels(saved_model_dir, signature, dict(np.load(in_path)))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
