@@ -70,6 +70,7 @@ class TreeMemory:
         self.peak_tree = self.peak_main = 0
         self.peak_by_stage: dict[str, int] = {}
         self.peak_main_by_stage: dict[str, int] = {}
+        self.peak_children_by_stage: dict[str, int] = {}    # the translate, verify and load-check children
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -98,6 +99,8 @@ class TreeMemory:
             self.peak_main = max(self.peak_main, sizes[0])
             self.peak_by_stage[self.stage] = max(self.peak_by_stage.get(self.stage, 0), total)
             self.peak_main_by_stage[self.stage] = max(self.peak_main_by_stage.get(self.stage, 0), sizes[0])
+            self.peak_children_by_stage[self.stage] = max(self.peak_children_by_stage.get(self.stage, 0),
+                                                          total - sizes[0])
             time.sleep(POLL_SECONDS)
 
 
@@ -131,6 +134,7 @@ def convert(checkpoint: Path, width: int, depth: int, work: Path) -> dict:
             "peak_rss_tree_bytes": memory.peak_tree, "peak_rss_main_bytes": memory.peak_main,
             "peak_rss_tree_by_stage_bytes": memory.peak_by_stage,
             "peak_rss_main_by_stage_bytes": memory.peak_main_by_stage,
+            "peak_rss_children_by_stage_bytes": memory.peak_children_by_stage,
             "stdout_tail": stdout[-1500:], "stderr_tail": "".join(stderr_lines[-15:])}
 
 
@@ -149,23 +153,31 @@ def markdown(result: dict) -> str:
              f"Model: {result['depth']} x Linear({result['width']}, {result['width']}) + ReLU, state_dict checkpoint, "
              f"converted with scripts/convert.py and verified (PyTorch + ONNX Runtime references, TF1 session, "
              f"C API load check).", "",
-             "Measured on a 2-core machine (run it when the machine is otherwise idle: timings are indicative).", "",
+             f"Measured on a 2-core machine, on {result['cpus']} CPU core(s) (affinity {result['affinity']}; "
+             f"timings are indicative, the memory figures do not depend on it).", "",
              f"- exit code: {result['exit_code']}, wall time {result['wall_seconds']} s",
              f"- peak RSS of the process tree: {result['peak_rss_tree_bytes'] / gb:.2f} GB = "
              f"{result['ratio_tree']:.2f}x the weights (target <= {TARGET_RATIO}x: "
              f"{'met' if result['target_met'] else 'NOT met'})",
              f"- peak RSS of the converting process alone: {result['peak_rss_main_bytes'] / gb:.2f} GB = "
              f"{result['ratio_main']:.2f}x", "",
-             "| stage | seconds | peak RSS of the tree (GB) | peak RSS of the converting process (GB) |",
-             "|---|---|---|---|"]
+             "The translate and savedmodel stages run in a child process of the converting process; verify "
+             "and serving start one child each (TF1 session, C API load check).", "",
+             "| stage | seconds | peak RSS of the tree (GB) | peak RSS of the converting process (GB) "
+             "| peak RSS of its children (GB) |",
+             "|---|---|---|---|---|"]
     seconds = result.get("stage_seconds", {})
     for stage in dict.fromkeys(list(seconds) + list(result["peak_rss_tree_by_stage_bytes"])):
         peak = result["peak_rss_tree_by_stage_bytes"].get(stage)
         main = result["peak_rss_main_by_stage_bytes"].get(stage)
-        lines.append(f"| {stage} | {seconds.get(stage, '')} | {'' if peak is None else f'{peak / gb:.2f}'} "
-                     f"| {'' if main is None else f'{main / gb:.2f}'} |")
+        children = result.get("peak_rss_children_by_stage_bytes", {}).get(stage)
+        lines.append(f"| {stage} | {seconds.get(stage, '')} | {_gb(peak)} | {_gb(main)} | {_gb(children)} |")
     lines += ["", "Files:", ""] + [f"- {name}: {size / gb:.3f} GB" for name, size in result["files"].items()]
     return "\n".join(lines) + "\n"
+
+
+def _gb(value) -> str:
+    return "" if value is None else f"{value / 1e9:.2f}"
 
 
 def main(argv=None) -> int:
@@ -178,7 +190,9 @@ def main(argv=None) -> int:
         checkpoint = work / "state_dict.pt"
         weights = write_checkpoint(args.width, depth, checkpoint)
         print(f"{depth} x Linear({args.width}): {weights / 1e9:.2f} GB of weights; converting ...", flush=True)
-        result = {"width": args.width, "depth": depth, "weights_bytes": weights,
+        affinity = sorted(os.sched_getaffinity(0))
+        result = {"width": args.width, "depth": depth, "weights_bytes": weights, "cpus": len(affinity),
+                  "affinity": ",".join(map(str, affinity)),
                   **convert(checkpoint, args.width, depth, work)}
         result["files"] = file_sizes(work)
     finally:

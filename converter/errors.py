@@ -55,3 +55,60 @@ class PublishError(ConverterError):
     """The version folder cannot be written (exists without --force, lock timeout, ...)."""
 
     exit_code = 2
+
+
+# Errors crossing a process boundary (the translate child): class and one-line message, never a traceback.
+
+def error_to_dict(error: BaseException) -> dict:
+    """A JSON-able description of `error` that `error_from_dict` turns back into the same class and message."""
+    import json
+
+    cls = type(error)
+    payload = {"module": cls.__module__, "class": cls.__name__, "message": str(error), "attributes": {}}
+    try:
+        payload["args"] = json.loads(json.dumps(error.args))     # str(KeyError("x")) is "'x'": keep the args
+    except (TypeError, ValueError):
+        pass
+    for key, value in vars(error).items():         # e.g. TFStatusError.code
+        try:
+            payload["attributes"][key] = json.loads(json.dumps(value))
+        except (TypeError, ValueError):
+            pass
+    if isinstance(error, UnsupportedOpsError):      # its dict has tuple keys
+        payload["missing"] = [[domain, op, version, count] for (domain, op, version), count in error.missing.items()]
+    return payload
+
+
+def error_from_dict(payload: dict) -> Exception:
+    """The exception `error_to_dict` described: our own classes (so the exit code) come back as themselves;
+    a builtin exception as itself; anything else as an Exception subclass of the same name (the one-line
+    "internal error: Name: message" then reads as it would have in-process)."""
+    module, name, message = payload.get("module", ""), payload.get("class", "Exception"), payload.get("message", "")
+    cls = _converter_error_class(module, name)
+    if cls is not None:
+        error = cls.__new__(cls)              # not cls(message): some take more arguments
+        Exception.__init__(error, message)
+        for key, value in payload.get("attributes", {}).items():
+            setattr(error, key, value)
+        if issubclass(cls, UnsupportedOpsError):
+            error.missing = {(d, op, v): count for d, op, v, count in payload.get("missing", [])}
+        return error
+    builtin = getattr(__import__("builtins"), name, None) if module == "builtins" else None
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        try:
+            return builtin(*payload.get("args", [message]))
+        except TypeError:      # e.g. UnicodeDecodeError takes five arguments
+            pass
+    return type(name, (Exception,), {"__module__": module})(message)
+
+
+def _converter_error_class(module: str, name: str) -> type | None:
+    if module != __name__ and not module.startswith("converter."):
+        return None
+    import importlib
+
+    try:
+        cls = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return cls if isinstance(cls, type) and issubclass(cls, ConverterError) else None

@@ -15,11 +15,13 @@ from converter.export import export_to_onnx
 from converter.onnx_passes.pipeline import run_passes
 from converter.publish import create_staging, publish_staged
 from converter.report import op_counts, tool_versions, write_report
-from converter.savedmodel import SignatureSpec, export_saved_model
+from converter.savedmodel import SignatureSpec
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
 from converter.tf_ops.preflight import preflight
+from converter.translate_child import ChildTranslation
+from converter.translate_stage import TranslateSettings
 from converter.verify import (FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs, signature_feeds,
                               specs_from_onnx, verify_saved_model)
 from converter.verify.failure import explain_parity_failure
@@ -59,18 +61,12 @@ def convert(config: ConversionConfig) -> ConversionResult:
         feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
         with timer.stage("reference", f"PyTorch and ONNX Runtime on {len(feed_sets)} input sets"):
             expected = _reference_outputs(graph, feed_sets)
-        with timer.stage("translate", f"backend {config.backend}"):
-            module = translate_stage.translate(graph.translated_model, config, work_dir, graph.data_dir)
+        root_existed = Path(config.serving_root).exists()
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
         staging = create_staging(config.serving_root, config.name)
         published = False
         try:
-            with timer.stage("savedmodel"):
-                spec = export_saved_model(module, graph.translated_model, staging.path, _signature_names(config))
-                del module               # its tf.Variables (a copy of every weight) are on disk now
-                gc.collect()
-                if config.batching:      # refuse before anything is published, not after
-                    check_batchable(signature_inputs(spec))
+            spec = _translate_and_save(config, timer, graph, work_dir, staging.path)
             parity, checked = _verify(config, timer, graph, staging.path, spec, feed_sets, expected)
             with timer.stage("serving", "warmup requests, C API load check"):
                 serving_notes = _check_serving(config, staging.path, spec, checked,
@@ -90,6 +86,8 @@ def convert(config: ConversionConfig) -> ConversionResult:
                 staging.discard()
                 if not model_dir_existed:
                     _remove_if_empty(staging.model_dir)   # another run may be staging in it: never rmtree
+                if not root_existed:
+                    _remove_if_empty(Path(config.serving_root))
             raise
     report["stage_seconds"] = dict(timer.seconds)
     return ConversionResult(version, version_dir, spec, parity, report)
@@ -109,17 +107,35 @@ def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: 
     return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records)
 
 
+def _translate_and_save(config: ConversionConfig, timer: StageTimer, graph: _Graph, work_dir: Path,
+                        staging_path: Path) -> SignatureSpec:
+    """The translate and savedmodel stages, in a child process: TensorFlow keeps the translated weights'
+    memory until its process exits, and this way it is returned before the verification child starts."""
+    settings = TranslateSettings.from_config(config, work_dir, graph.data_dir, staging_path,
+                                             _signature_names(config))
+    with ChildTranslation(graph.translated_model, settings) as run:
+        with timer.stage("translate", f"backend {config.backend}"):
+            run.translate()
+        with timer.stage("savedmodel"):
+            spec = run.save()
+            if config.batching:      # refuse before anything is published, not after
+                check_batchable(signature_inputs(spec))
+    return spec
+
+
 def _reference_outputs(graph: _Graph, feed_sets: list[FeedSet]) -> dict[str, list]:
     """PyTorch eager (when there is a PyTorch model) and ONNX Runtime outputs on every input set, computed
     one after the other before translation: each copy of the weights is released before the next one is
-    made (models over 2 GB)."""
+    made (models over 2 GB). This is the last use of the PyTorch model: no reference to it remains (the
+    export released onnxscript's, converter/export/dynamo.py)."""
     expected = {}
     if graph.loaded.module is not None:
         names = [s.name for s in graph.input_specs]
         expected["pytorch"] = [run_eager(graph.loaded, s.feeds, names) for s in feed_sets]
         graph.loaded = replace(graph.loaded, module=None)
+        gc.collect()       # the model sits in reference cycles: free its weights before ONNX Runtime's copy
+    # the session (ONNX Runtime's copy) is gone when this returns
     expected["onnxruntime"] = onnxruntime_outputs(graph.reference_model, [s.feeds for s in feed_sets], graph.data_dir)
-    gc.collect()
     return expected
 
 

@@ -1,24 +1,89 @@
-"""Stage 4: ONNX -> a TF module with `run(feeds)`, by our translator or, on request, by onnx-tf."""
+"""Stages 4 and 5: ONNX -> a TF module with `run(feeds)` (our translator or, on request, onnx-tf), then the
+SavedModel written into the staging folder.
+
+The pipeline runs both in a child process (converter/translate_child.py): TensorFlow's allocator keeps
+the memory of the translated weights after the module is gone, and only the child's exit gives it back
+before verification. `InProcessTranslation` is what that child runs; it is also usable directly.
+"""
 from __future__ import annotations
 
+import gc
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import onnx
 
 from converter.config import ConversionConfig
 from converter.errors import BadInputError
+from converter.savedmodel import SignatureSpec, export_saved_model
 from converter.tf_ops import load_default_registry
 from converter.tf_ops.module import OnnxModule
 
 
-def translate(model: onnx.ModelProto, config: ConversionConfig, work_dir: Path, external_data_dir: str = ""):
-    if config.backend == "native":
-        return OnnxModule(model, load_default_registry(), config.variable_threshold_bytes, external_data_dir)
-    if config.backend == "onnx-tf":
+@dataclass(frozen=True)
+class TranslateSettings:
+    """Everything the two stages need besides the ONNX model; JSON-able, absolute paths (the child gets it)."""
+    backend: str                          # native | onnx-tf
+    variable_threshold_bytes: int
+    work_dir: str                         # onnx-tf writes its intermediate SavedModel here
+    data_dir: str                         # external data (models > 2 GB) is read from here
+    staging_path: str                     # the SavedModel goes here
+    signature_names: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: ConversionConfig, work_dir: Path, data_dir: str, staging_path: Path,
+                    signature_names: tuple[str, ...]) -> "TranslateSettings":
+        return cls(config.backend, config.variable_threshold_bytes, str(Path(work_dir).resolve()),
+                   str(Path(data_dir).resolve()) if data_dir else "", str(Path(staging_path).resolve()),
+                   tuple(signature_names))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TranslateSettings":
+        return cls(**{**data, "signature_names": tuple(data["signature_names"])})
+
+
+def translate(model: onnx.ModelProto, settings: TranslateSettings):
+    """The translated module (tf.Variables for the weights); `run(feeds)` builds the graph when traced."""
+    if settings.backend == "native":
+        return OnnxModule(model, load_default_registry(), settings.variable_threshold_bytes, settings.data_dir)
+    if settings.backend == "onnx-tf":
         from converter.backends.onnx_tf_backend import build_onnx_tf_module, onnx_tf_available
 
         available, hint = onnx_tf_available()
         if not available:
             raise BadInputError(f"--backend onnx-tf: onnx-tf is not installed; {hint}")
-        return build_onnx_tf_module(model, work_dir)
-    raise BadInputError(f"--backend {config.backend!r}: choose 'native' (default) or 'onnx-tf'")
+        return build_onnx_tf_module(model, Path(settings.work_dir))
+    raise BadInputError(f"--backend {settings.backend!r}: choose 'native' (default) or 'onnx-tf'")
+
+
+class InProcessTranslation:
+    """Translate, then save the SavedModel, in this process. Same interface as translate_child.ChildTranslation:
+
+        with InProcessTranslation(model, settings) as run:
+            run.translate()
+            spec = run.save()
+    """
+
+    def __init__(self, model: onnx.ModelProto, settings: TranslateSettings):
+        self._model = model
+        self._settings = settings
+        self._module = None
+
+    def __enter__(self) -> "InProcessTranslation":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._module = None
+
+    def translate(self) -> None:
+        self._module = translate(self._model, self._settings)
+
+    def save(self) -> SignatureSpec:
+        spec = export_saved_model(self._module, self._model, self._settings.staging_path,
+                                  self._settings.signature_names)
+        self._module = None          # its tf.Variables (a copy of every weight) are on disk now
+        gc.collect()
+        return spec

@@ -22,6 +22,10 @@ class TensorSpecInfo:
         return {"onnx_name": self.onnx_name, "key": self.key, "dtype": self.dtype,
                 "shape": [-1 if d is None else d for d in self.shape]}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "TensorSpecInfo":
+        return cls(data["onnx_name"], data["key"], data["dtype"], tuple(None if d == -1 else d for d in data["shape"]))
+
 
 @dataclass(frozen=True)
 class SignatureSpec:
@@ -31,6 +35,15 @@ class SignatureSpec:
     def renamed(self) -> dict[str, str]:
         """ONNX names that had to change to become signature keys."""
         return {t.onnx_name: t.key for t in (*self.inputs, *self.outputs) if t.key != t.onnx_name}
+
+    def as_dict(self) -> dict:
+        return {"inputs": [t.as_dict() for t in self.inputs], "outputs": [t.as_dict() for t in self.outputs]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SignatureSpec":
+        """The inverse of as_dict (how the translate child hands the spec back)."""
+        return cls(tuple(map(TensorSpecInfo.from_dict, data["inputs"])),
+                   tuple(map(TensorSpecInfo.from_dict, data["outputs"])))
 
 
 def signature_key(onnx_name: str, taken: set[str]) -> str:

@@ -86,6 +86,7 @@ def test_parity_failure_publishes_nothing(tmp_path, monkeypatch):
     with exit code 1 and leave nothing in the serving root."""
     import tensorflow as tf
 
+    import converter.pipeline as pipeline
     import converter.translate_stage as translate_stage
     from converter.config import ConversionConfig, InputSpec
     from converter.errors import ParityError
@@ -95,6 +96,8 @@ def test_parity_failure_publishes_nothing(tmp_path, monkeypatch):
     registry = load_default_registry().copy()
     registry.override("Relu", 14, lambda ctx, node: [tf.nn.relu(node.inputs[0]) + 0.5])
     monkeypatch.setattr(translate_stage, "load_default_registry", lambda: registry)
+    # the patched registry exists in this process only: translate here instead of in the child process
+    monkeypatch.setattr(pipeline, "ChildTranslation", translate_stage.InProcessTranslation)
     graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])])

@@ -175,3 +175,45 @@ def test_sigkill_real_cli(converted_two, tmp_path, marker):
     assert staging_folders(root / NAME) == []
     assert_serving_root_consistent(root, NAME)
     assert _assert_versions_match_model(root, converted_two["checkpoint"], tmp_path) >= 2
+
+
+@pytest.mark.slow
+def test_sigkill_parent_only_while_the_translate_child_writes(converted_two, tmp_path):
+    """Kill only the converting process (not its group) while its translate child writes the SavedModel
+    into the staging folder: the child must die with it (PR_SET_PDEATHSIG) and leave no numeric folder."""
+    import shutil
+
+    import psutil
+
+    root = tmp_path / "serving_models"
+    shutil.copytree(converted_two["root"], root)
+    args = convert_args("TwoInTwoOut", converted_two["checkpoint"], NAME, root)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "convert.py"), *args], cwd=str(ROOT),
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    children, seen = [], []
+    try:
+        for line in process.stderr:
+            seen.append(line)
+            if line.startswith("[") and line.split("] ", 1)[-1].startswith("savedmodel "):
+                children = psutil.Process(process.pid).children(recursive=True)
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait(timeout=120)
+        assert process.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+        assert children, "no translate child was running during the savedmodel stage"
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"children outlived the killed parent: {alive}"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL) if process.poll() is None else None
+        for child in children:
+            if child.is_running():
+                child.kill()
+    assert_serving_root_consistent(root, NAME)
+    assert numeric_versions(root / NAME) == [1]
+    staged = staging_folders(root / NAME)
+    assert all(not f.name.isdigit() for f in staged)
+    # the child died with the parent instead of finishing the SavedModel it had begun (milliseconds
+    # before the kill): saved_model.pb is the last file tf.saved_model.save writes
+    assert not [f for f in staged if (f / "saved_model.pb").exists()], staged

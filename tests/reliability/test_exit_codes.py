@@ -61,12 +61,15 @@ def test_exit_0_published_with_json(tmp_path, capsys):
 def test_exit_1_parity_failure(tmp_path, capsys, monkeypatch):
     import tensorflow as tf
 
+    import converter.pipeline as pipeline
     import converter.translate_stage as translate_stage
     from converter.tf_ops import load_default_registry
 
     registry = load_default_registry().copy()
     registry.override("Relu", 14, lambda ctx, node: [tf.nn.relu(node.inputs[0]) + 0.5])   # a wrong op
     monkeypatch.setattr(translate_stage, "load_default_registry", lambda: registry)
+    # the patched registry exists in this process only: translate here instead of in the child process
+    monkeypatch.setattr(pipeline, "ChildTranslation", translate_stage.InProcessTranslation)
     root = tmp_path / "serving_models"
     code, summary = _run(capsys, *_args(_relu_onnx(tmp_path / "relu.onnx"), root))
     assert (code, summary["error"]) == (1, "ParityError")
