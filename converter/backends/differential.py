@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,12 +21,12 @@ import numpy as np
 import onnx
 
 from converter.verify.compare import OutputDiff, compare_output
+from converter.verify.session_runner import run_module
 
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("native", "onnx-tf")
 SIGNATURE = "serving_default"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -158,13 +157,9 @@ def run_session_child(saved_model_dir: Path, feeds_list: list[dict[str, np.ndarr
         for i, feeds in enumerate(feeds_list):
             np.savez(Path(work) / f"in{i}.npz", **feeds)
             paths += [str(Path(work) / f"in{i}.npz"), str(Path(work) / f"out{i}.npz")]
-        process = subprocess.run([sys.executable, "-m", "converter.backends.differential", str(saved_model_dir),
-                                  str(latency_runs), *paths], capture_output=True, text=True,
-                                 cwd=str(_REPO_ROOT), timeout=timeout_seconds)
-        if process.returncode != 0:
-            lines = [line for line in process.stderr.splitlines() if line.strip()] or ["no output"]
-            raise RuntimeError(f"session child failed: {lines[-1]}")
-        latency = json.loads(process.stdout.strip().splitlines()[-1])["latency_ms"]
+        stdout = run_module("converter.backends.differential", [str(saved_model_dir), str(latency_runs), *paths],
+                            "the session child", timeout_seconds)
+        latency = json.loads(stdout.strip().splitlines()[-1])["latency_ms"]
         return [dict(np.load(p)) for p in paths[1::2]], latency
 
 

@@ -7,8 +7,6 @@ Meant to run in its own process (TF1 graph mode is process-wide):
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter.errors import ConverterError
+from converter.verify.session_runner import run_module
 
 # Bookkeeping nodes of every partition graph: not kernels that compute anything.
 _PLUMBING = frozenset({"_Arg", "_Retval", "NoOp", "Const", "Identity", "IdentityN", "VarHandleOp", "ReadVariableOp"})
@@ -47,14 +45,9 @@ def served_kernels_in_subprocess(saved_model_dir: Path, signature: str, feeds: d
     with tempfile.TemporaryDirectory(prefix="kernels-") as work:
         in_path = Path(work) / "in.npz"
         np.savez(in_path, **feeds)
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-        process = subprocess.run([sys.executable, "-m", "converter.verify.kernels", str(saved_model_dir), signature,
-                                  str(in_path)], capture_output=True, text=True, env=env,
-                                 cwd=str(Path(__file__).resolve().parents[2]), timeout=600)
-        if process.returncode != 0:
-            last = [line for line in process.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
-            raise ConverterError(f"listing the served kernels of {saved_model_dir} failed: {last[0]}")
-        return json.loads(process.stdout.strip().splitlines()[-1])
+        stdout = run_module("converter.verify.kernels", [str(saved_model_dir), signature, str(in_path)],
+                            f"listing the served kernels of {saved_model_dir}", 600)
+        return json.loads(stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> int:

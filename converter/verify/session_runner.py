@@ -46,14 +46,21 @@ def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[di
             in_path, out_path = Path(work) / f"in{i}.npz", Path(work) / f"out{i}.npz"
             np.savez(in_path, **feeds)
             args += [str(in_path), str(out_path)]
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-        process = subprocess.run([sys.executable, "-m", "converter.verify.session_runner", str(saved_model_dir),
-                                  signature, *args], capture_output=True, text=True, env=env,
-                                 cwd=str(Path(__file__).resolve().parents[2]), timeout=timeout_seconds)
-        if process.returncode != 0:
-            last = [line for line in process.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
-            raise ConverterError(f"loading the SavedModel in a TF Serving-style session failed: {last[0]}")
+        run_module("converter.verify.session_runner", [str(saved_model_dir), signature, *args],
+                   "loading the SavedModel in a TF Serving-style session", timeout_seconds)
         return [dict(np.load(Path(work) / f"out{i}.npz")) for i in range(len(feeds_list))]
+
+
+def run_module(module: str, args: list[str], what: str, timeout_seconds: int) -> str:
+    """`python -m module args` from the project root, TF's C++ logging quiet; its stdout, or a one-line
+    ConverterError with the last line it wrote to stderr."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    process = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,
+                             cwd=str(Path(__file__).resolve().parents[2]), timeout=timeout_seconds)
+    if process.returncode != 0:
+        last = [line for line in process.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
+        raise ConverterError(f"{what} failed: {last[0]}")
+    return process.stdout
 
 
 def main(argv: list[str]) -> int:
