@@ -14,21 +14,17 @@ from converter.tf_ops.registry import tf_op
 def _pad(node, data, pads, value, axes, mode):
     rank = data.shape.rank
     static_pads = tf.get_static_value(pads)
-    pads = tf.cast(tf.reshape(pads, [2, -1]), tf.int64)   # [[begin...], [end...]] for the listed axes
     static_axes = tf.get_static_value(axes) if axes is not None else list(range(rank))
     if static_axes is not None:
         padded_axes = [normalize_axis(int(a), rank) for a in np.reshape(static_axes, -1)]
-        index = tf.constant([[a] for a in padded_axes], tf.int64)
     else:                                                  # axes known at run time only: visit every axis
         padded_axes = list(range(rank))
-        axes = tf.cast(tf.reshape(axes, [-1]), tf.int64)
-        index = tf.expand_dims(tf.where(axes < 0, axes + rank, axes), -1)
     if static_pads is not None and static_axes is not None:   # constants: keep the padded shape static
         begin, end = np.zeros(rank, np.int64), np.zeros(rank, np.int64)
         begin[padded_axes], end[padded_axes] = np.reshape(static_pads, [2, -1])
         begin, end = tf.constant(begin), tf.constant(end)
     else:
-        begin, end = tf.scatter_nd(index, pads[0], [rank]), tf.scatter_nd(index, pads[1], [rank])
+        begin, end = _scatter_pads(pads, axes, padded_axes if static_axes is not None else None, rank)
     if mode == "constant":
         return _pad_constant(data, begin, end, value)
     if mode not in ("reflect", "edge", "wrap"):
@@ -40,6 +36,17 @@ def _pad(node, data, pads, value, axes, mode):
         size = tf.shape(data, out_type=tf.int64)[axis]
         data = tf.gather(data, _source_indices(size, begin[axis], end[axis], mode), axis=axis)
     return data
+
+
+def _scatter_pads(pads, axes, padded_axes, rank):
+    """Full-rank begin/end from pads over the listed axes, when pads or axes are known at run time only."""
+    pads = tf.cast(tf.reshape(pads, [2, -1]), tf.int64)   # [[begin...], [end...]] for the listed axes
+    if padded_axes is not None:
+        index = tf.constant([[a] for a in padded_axes], tf.int64)
+    else:
+        axes = tf.cast(tf.reshape(axes, [-1]), tf.int64)
+        index = tf.expand_dims(tf.where(axes < 0, axes + rank, axes), -1)
+    return tf.scatter_nd(index, pads[0], [rank]), tf.scatter_nd(index, pads[1], [rank])
 
 
 def _pad_constant(data, begin, end, value):

@@ -41,8 +41,11 @@ def _clamp_to_static_dims(data, begin, end, stride):
     """Clamp constant begin/end into [-d, d] (step > 0) or [-d-1, d-1] (step < 0) where the dim d is known:
     the same slice, without the INT64_MIN/INT64_MAX sentinels exporters write for "to the end", which make
     grappler's layout optimizer fail ("Subshape start out of bounds") and then skip the op fusions too."""
-    values = [tf.get_static_value(t) for t in (begin, end, stride if stride is not None else tf.ones_like(begin))]
-    if any(v is None for v in values) or data.shape.rank is None:
+    if data.shape.rank is None:
+        return begin, end
+    values = [tf.get_static_value(begin), tf.get_static_value(end),
+              tf.get_static_value(stride) if stride is not None else np.ones(data.shape.rank, np.int64)]
+    if any(v is None for v in values):
         return begin, end
     clamped_begin, clamped_end = [], []
     for b, e, step, d in zip(*values, data.shape.as_list()):
