@@ -15,6 +15,7 @@ from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
+from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 
@@ -44,7 +45,7 @@ def canonical_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
 
 
 def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
-    """Passes that shape the graph for TensorFlow (may introduce converter.nhwc ops)."""
+    """Passes that shape the graph for TensorFlow (may introduce converter.nhwc and converter.fused ops)."""
     passes: list[ir.passes.PassBase] = [
         # Large Constant nodes (some exporters put weights there) become initializers, so the translator
         # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
@@ -54,6 +55,10 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Inference BatchNormalization after a Conv folds into its weights: TF then fuses
         # Conv + bias (+ residual Add) + Relu into one kernel.
         FoldBatchNormIntoConvPass(),
+        # GELU spelled out in elementwise ops (exports below opset 20) becomes one converter.fused::Gelu,
+        # which TF fuses into the linear layer before it; its constants are dropped after.
+        FuseGeluPass(),
+        RemoveUnusedNodesPass(),
     ]
     if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself
         return passes

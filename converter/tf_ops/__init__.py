@@ -13,7 +13,7 @@ __all__ = ["DEFAULT_REGISTRY", "OpRegistry", "tf_op", "load_default_registry"]
 @lru_cache(maxsize=None)
 def load_default_registry() -> OpRegistry:
     """Import every op module (each registers itself) and return the filled registry."""
-    for package_name in ("converter.tf_ops", "converter.tf_ops.nhwc"):
+    for package_name in ("converter.tf_ops", "converter.tf_ops.nhwc", "converter.tf_ops.fused"):
         try:
             package = importlib.import_module(package_name)
         except ModuleNotFoundError:

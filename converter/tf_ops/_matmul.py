@@ -49,3 +49,27 @@ def _flattened_matmul(a, b):
     rows = tf.reshape(a, [-1, a.shape[-1]])
     leading = [-1 if d is None else d for d in a.shape.as_list()[:-1]]
     return tf.reshape(tf.linalg.matmul(rows, b), [*leading, b.shape[1]])
+
+
+def linear_rows(x):
+    """(rows, shape) when `x` is the output reshape of a linear layer that _flattened_matmul ran as
+    Reshape(MatMul), with op_add's bias inside the reshape or not; else None."""
+    op = getattr(x, "op", None)
+    if op is None or op.type != "Reshape":
+        return None
+    rows, shape = op.inputs
+    product = rows.op.inputs[0] if rows.op.type == "BiasAdd" else rows
+    if product.op.type != "MatMul" or rows.shape.rank != 2 or rows.shape[-1] is None or rows.shape[-1] != x.shape[-1]:
+        return None
+    return rows, shape
+
+
+def before_output_reshape(activation, x):
+    """`activation(x)` for an elementwise activation. On a linear layer's output it runs on the 2-D rows,
+    before the reshape: grappler's remapper fuses MatMul + BiasAdd + Relu/Tanh/Gelu into one oneDNN
+    kernel only when nothing stands between them."""
+    found = linear_rows(x)
+    if found is None:
+        return activation(x)
+    rows, shape = found
+    return tf.reshape(activation(rows), shape)

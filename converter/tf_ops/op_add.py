@@ -3,6 +3,7 @@ attributes. Versions 13 and 14 only add types."""
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import legacy_broadcast
+from converter.tf_ops._matmul import linear_rows
 from converter.tf_ops.registry import tf_op
 
 # Ops whose output an AddN can be fused into: grappler's remapper turns Conv+BiasAdd+AddN(+Relu) into one
@@ -30,13 +31,11 @@ def add_7(ctx, node):
 def _bias_of_flattened_matmul(product, bias) -> bool:
     """`product` is a linear layer that _matmul ran as Reshape(MatMul(...)) and `bias` a vector over its last
     axis: adding the bias before the reshape lets grappler fuse MatMul+BiasAdd (+ activation) into one kernel."""
-    if not (hasattr(product, "op") and product.op.type == "Reshape" and product.op.inputs[0].op.type == "MatMul"):
+    found = linear_rows(product)
+    if found is None or found[0].op.type != "MatMul" or bias.shape.rank != 1:
         return False
-    if product.shape.rank is None or bias.shape.rank != 1:
-        return False
-    width = product.op.inputs[0].shape[-1]        # equal last axes: the reshape keeps each row's columns
-    return (width is not None and bias.shape[0] == width == product.shape[-1]
-            and bias.dtype == product.dtype and product.dtype.is_floating)
+    width = found[0].shape[-1]        # linear_rows checked: the reshape keeps each row's columns
+    return bias.shape[0] == width and bias.dtype == product.dtype and product.dtype.is_floating
 
 
 def _residual_onto_conv(a, b) -> bool:

@@ -1,9 +1,11 @@
-"""Sigmoid. Later versions (13) only add types."""
+"""Sigmoid. Later versions (13) only add types. After a linear
+layer it runs before the output reshape, where grappler fuses it into the MatMul."""
 import tensorflow as tf
 
+from converter.tf_ops._matmul import before_output_reshape
 from converter.tf_ops.registry import tf_op
 
 
 @tf_op("Sigmoid", since=6)
 def sigmoid_6(ctx, node):
-    return [tf.math.sigmoid(node.inputs[0])]
+    return [before_output_reshape(tf.math.sigmoid, node.inputs[0])]

@@ -2,7 +2,8 @@
 TF Serving way), for the fusions the translation is shaped to get:
 - a padded stride-2 conv: Pad (not PadV2) folded into the oneDNN convolution;
 - a residual add onto a conv: AddN folded into the convolution with its bias and ReLU;
-- linear layers over tokens: 2-D MatMul with the bias fused, not BatchMatMulV2 + AddV2;
+- linear layers over tokens: 2-D MatMul with the bias and the activation fused (Relu, Tanh, Sigmoid, and the
+  exact GELU, which the exporters spell out in elementwise ops), not BatchMatMulV2 + AddV2 + ...;
 - run-time reshape targets of attention (Shape -> Slice -> Concat): resolved, no shape arithmetic left;
 - LayerNormalization: not fused into _MklLayerNorm, whose one-pass variance loses ~6e-4 on shifted inputs.
 Parity is asserted too, against PyTorch at a batch size the converter did not use.
@@ -46,6 +47,20 @@ class ShiftedEncoder(nn.Module):
     def forward(self, ids):
         hidden = self.norm(self.layer(self.embed(ids) * 3.0 + 5.0) + 5.0)
         return self.head(hidden[:, 0])
+
+
+class TokenMLP(nn.Module):
+    """Linear layers over tokens ([batch, tokens, features]), each followed by another activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(16, 16) for _ in range(4))
+        self.activations = [torch.relu, torch.tanh, torch.sigmoid, nn.GELU()]
+
+    def forward(self, tokens):
+        for layer, activation in zip(self.layers, self.activations):
+            tokens = activation(layer(tokens))
+        return tokens
 
 
 def _convert(tmp_path, model: nn.Module, input_spec: str, extra: list[str]) -> tuple:
@@ -95,6 +110,20 @@ def test_encoder_linear_layers_fuse_and_shapes_resolve(tmp_path):
     assert _with(census, "LayerNorm") == 0, census
     assert _with(census, "FusedMatMul[BiasAdd") >= 4, census      # q/k/v projection, feed-forward x2, head
     assert _with(census, "BatchMatMul") == 2, census               # only the attention products themselves
+    assert _with(census, "FusedMatMul[BiasAdd,GeluExact]") == 1, census          # the feed-forward's first layer
+    assert census.get("Erf", 0) + census.get("Erfc", 0) == 0, census
     for shape_arithmetic in ("Shape", "ConcatV2", "Equal", "StridedSlice"):
         assert census.get(shape_arithmetic, 0) == 0, (shape_arithmetic, census)
     _check_parity(model, version_dir, "ids", feed, 2e-5)
+
+
+@pytest.mark.slow
+def test_token_activations_fuse_into_linear_layers(tmp_path):
+    model, version_dir = _convert(tmp_path, TokenMLP(), "tokens:float32:1x7x16", [])
+    feed = np.random.default_rng(5).standard_normal((5, 7, 16)).astype(np.float32)
+    census = served_kernels_in_subprocess(version_dir, "serving_default", {"tokens": feed})
+    for fused in ("Relu", "Tanh", "Sigmoid", "GeluExact"):
+        assert _with(census, f"FusedMatMul[BiasAdd,{fused}]") == 1, (fused, census)
+    for elementwise in ("Relu", "Tanh", "Sigmoid", "Erf", "Erfc", "Mul", "AddV2", "Pow"):
+        assert census.get(elementwise, 0) == 0, (elementwise, census)
+    _check_parity(model, version_dir, "tokens", feed, 1e-5)

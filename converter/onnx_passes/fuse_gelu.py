@@ -1,0 +1,167 @@
+"""FuseGeluPass: the elementwise GELU that exporters write below opset 20 becomes one converter.fused::Gelu.
+
+    exact:  x * 0.5 * (1 + Erf(x / sqrt(2)))                          (or x * (1/sqrt(2)) inside Erf)
+    tanh:   x * 0.5 * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))   (x^3 as Pow(x, 3) or x * x * x)
+
+The product of x, 0.5 and (1 + ...) is matched in any order and grouping (the torch.export and the
+TorchScript exporters write different ones). The translation then runs TF's own gelu right after the
+linear layer's MatMul + bias: for the exact form grappler's remapper fuses the three into one oneDNN kernel
+(_FusedMatMul[BiasAdd, GeluExact]) instead of five passes over the activations per layer. The tanh form
+becomes one tf.nn.gelu too, but stays a separate op: grappler's arithmetic optimizer reorders its products
+before the remapper looks (measured on TF 2.21).
+Intermediate values used anywhere else (or graph outputs) leave the pattern untouched.
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import onnx_ir as ir
+
+from converter.onnx_passes._layout import constant_array, fresh_name, redirect_uses
+from converter.tf_ops.fused import FUSED_DOMAIN
+
+__all__ = ["FuseGeluPass", "FUSED_DOMAIN"]
+
+logger = logging.getLogger(__name__)
+
+_CORES = ("Erf", "Tanh")
+
+
+class FuseGeluPass(ir.passes.InPlacePass):
+    def call(self, model: ir.Model) -> ir.passes.PassResult:
+        graph = model.graph
+        fused = 0
+        for node in list(graph):
+            if node.op_type in _CORES and node.domain in ("", "ai.onnx") and node.graph is graph:
+                fused += _fuse(graph, node)
+        if fused:
+            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
+            logger.debug("FuseGeluPass: %d GELU patterns fused", fused)
+        return ir.passes.PassResult(model, bool(fused))
+
+
+def _fuse(graph: ir.Graph, core: ir.Node) -> bool:
+    matched = _erf_argument(core) if core.op_type == "Erf" else _tanh_argument(core)
+    if matched is None:
+        return False
+    x, inner_nodes = matched
+    one_plus = _sole_user(core.outputs[0], "Add")
+    if one_plus is None or not _is_constant(_other_input(one_plus, core.outputs[0]), 1.0):
+        return False
+    tail = _times_x_and_half(one_plus.outputs[0], x)
+    if tail is None:
+        return False
+    output, tail_nodes = tail
+    gelu = ir.Node(FUSED_DOMAIN, "Gelu", [x], [ir.AttrString("approximate", "none" if core.op_type == "Erf" else "tanh")],
+                   name=fresh_name(graph, "gelu"))
+    gelu.outputs[0].name = fresh_name(graph, "gelu_out")
+    gelu.outputs[0].shape, gelu.outputs[0].type = output.shape, output.type
+    graph.insert_before(output.producer(), gelu)
+    redirect_uses(graph, output, gelu.outputs[0])
+    graph.remove([*tail_nodes[::-1], one_plus, core, *inner_nodes], safe=True)
+    return True
+
+
+def _erf_argument(erf: ir.Node):
+    """x for Erf(x / sqrt(2)) or Erf(x * (1/sqrt(2))), with the scaling node."""
+    scaled = erf.inputs[0]
+    scale = scaled.producer() if _private(scaled) else None
+    if scale is None or scale.op_type not in ("Div", "Mul") or scale.domain not in ("", "ai.onnx"):
+        return None
+    if scale.op_type == "Div":
+        return (scale.inputs[0], [scale]) if _is_constant(scale.inputs[1], math.sqrt(2.0)) else None
+    x = _operand_beside_constant(scale, 1.0 / math.sqrt(2.0))
+    return (x, [scale]) if x is not None else None
+
+
+def _tanh_argument(tanh: ir.Node):
+    """x for Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)), with the nodes computing the argument."""
+    scaled = tanh.inputs[0]
+    scale = _producer(scaled, "Mul")
+    inner = _operand_beside_constant(scale, math.sqrt(2.0 / math.pi)) if scale is not None else None
+    add = _producer(inner, "Add")
+    if add is None:
+        return None
+    for x, cubic_term in (tuple(add.inputs), tuple(add.inputs)[::-1]):
+        weight = _producer(cubic_term, "Mul")
+        cube = _operand_beside_constant(weight, 0.044715) if weight is not None else None
+        cube_nodes = _cube_nodes(cube, x) if cube is not None else None
+        if cube_nodes is not None:
+            return x, [scale, add, weight, *cube_nodes]
+    return None
+
+
+def _cube_nodes(value: ir.Value, x: ir.Value):
+    """The nodes computing x^3 as Pow(x, 3) or x * (x * x) in either order, or None."""
+    node = value.producer() if _private(value) else None
+    if node is None or node.domain not in ("", "ai.onnx"):
+        return None
+    if node.op_type == "Pow":
+        return [node] if node.inputs[0] is x and _is_constant(node.inputs[1], 3.0) else None
+    if node.op_type != "Mul" or x not in node.inputs:
+        return None
+    square = _producer(_other_input(node, x), "Mul")
+    return [node, square] if square is not None and list(square.inputs) == [x, x] else None
+
+
+def _times_x_and_half(factor: ir.Value, x: ir.Value):
+    """(output, nodes) of the Muls that multiply `factor` by x and by 0.5, in any order and grouping."""
+    first = _sole_user(factor, "Mul")
+    if first is None:
+        return None
+    partner = _other_input(first, factor)
+    if partner is x or _is_constant(partner, 0.5):
+        second = _sole_user(first.outputs[0], "Mul")
+        wanted = 0.5 if partner is x else None
+        last = _other_input(second, first.outputs[0]) if second is not None else None
+        if last is not None and (_is_constant(last, wanted) if wanted is not None else last is x):
+            return second.outputs[0], [first, second]
+        return None
+    half_x = _producer(partner, "Mul")                      # factor * (x * 0.5)
+    if half_x is not None and _operand_beside_constant(half_x, 0.5) is x:
+        return first.outputs[0], [first, half_x]
+    return None
+
+
+def _producer(value: ir.Value | None, op_type: str) -> ir.Node | None:
+    """The default-domain `op_type` node producing `value`, if `value` feeds nothing else."""
+    node = value.producer() if value is not None and _private(value) else None
+    return node if node is not None and node.op_type == op_type and node.domain in ("", "ai.onnx") else None
+
+
+def _sole_user(value: ir.Value, op_type: str) -> ir.Node | None:
+    if not _private(value):
+        return None
+    user = next(iter(value.uses()))[0]
+    return user if user.op_type == op_type and user.domain in ("", "ai.onnx") and len(user.inputs) == 2 else None
+
+
+def _private(value: ir.Value) -> bool:
+    """Used by exactly one node and not a graph output: safe to fold away."""
+    return len(value.uses()) == 1 and not value.is_graph_output()
+
+
+def _other_input(node: ir.Node | None, value: ir.Value) -> ir.Value | None:
+    if node is None or len(node.inputs) != 2 or value not in node.inputs:
+        return None
+    a, b = node.inputs
+    return b if a is value else a
+
+
+def _operand_beside_constant(node: ir.Node | None, constant: float) -> ir.Value | None:
+    """For a binary node with one scalar-constant operand equal to `constant`, the other operand."""
+    if node is None or len(node.inputs) != 2:
+        return None
+    a, b = node.inputs
+    if _is_constant(b, constant):
+        return a
+    return b if _is_constant(a, constant) else None
+
+
+def _is_constant(value: ir.Value | None, expected: float) -> bool:
+    """A one-element constant within float32 rounding of `expected` (exporters round sqrt(2) etc.)."""
+    array = constant_array(value)
+    if array is None or array.size != 1 or array.dtype.kind not in "fiu":
+        return False
+    return abs(float(array.reshape(-1)[0]) - expected) <= 1e-6 * max(1.0, abs(expected))
