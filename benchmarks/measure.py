@@ -35,6 +35,21 @@ def time_calls(call, warmup: int, runs: int) -> Timing:
     return Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], runs)
 
 
+def machine_probe_ms(repeats: int = 15) -> float:
+    """Median time of a fixed CPU workload (float32 matmuls plus a 64 MB copy): taken before every model
+    and at the end, its spread shows whether the host's speed changed during the run (another load on
+    the machine), which would skew the ratios even though each is measured side by side."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((1024, 1024), dtype=np.float32), rng.random((1024, 1024), dtype=np.float32)
+    big = np.ones(16 * 1024 * 1024, np.float32)
+    target = np.empty_like(big)
+
+    def work():
+        a @ b
+        np.copyto(target, big)
+    return time_calls(work, 3, repeats).median_ms
+
+
 def make_feeds(model: BenchModel, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     feeds = {}

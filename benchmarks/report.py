@@ -76,6 +76,7 @@ def markdown(results: dict) -> str:
                           timing[str(b)]["median_ms"] / _median(entry, 'onnxruntime', b)) for b in (1, batch)]
             lines.append(f"| {name} | {variant}{' (opt-in)' if variant.startswith('xla') else ''} | {cells[0]} | {cells[1]} |")
     lines += ["", "## Notes", ""]
+    lines += machine_probe_notes(results.get("machine_probe_ms", {}))
     if results.get("classic_note"):
         lines.append(f"- classic recipe column skipped: {results['classic_note']}")
     for name, entry in results["models"].items():
@@ -92,6 +93,23 @@ def markdown(results: dict) -> str:
             lines.append(f"- {name}: Transpose ops in the served graph: {entry['transposes_in_graph']}")
         lines.append(f"- {name}: max |output - PyTorch| at batch 1: {entry.get('parity_max_abs')}")
     return "\n".join(lines) + "\n"
+
+
+# A host whose speed changes more than this during the run (same fixed workload) makes the ratios suspect.
+PROBE_SPREAD_LIMIT = 0.10
+
+
+def machine_probe_notes(probes: dict) -> list[str]:
+    if not probes:
+        return []
+    fastest, slowest = min(probes.values()), max(probes.values())
+    spread = slowest / fastest - 1
+    lines = [f"- machine speed probe (fixed numpy workload, ms, before each model and at the end): "
+             f"{', '.join(f'{k} {v}' for k, v in probes.items())}; spread {spread:.0%}"]
+    if spread > PROBE_SPREAD_LIMIT:
+        lines.append(f"- **WARNING: the machine's speed changed by {spread:.0%} during this run** (another load on "
+                     f"the host?): ratios measured while it changed are skewed. Rerun on an idle machine.")
+    return lines
 
 
 def write_reports(results: dict, out_dir: Path) -> dict:

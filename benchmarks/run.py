@@ -32,6 +32,7 @@ SERVER_ENV = {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}
 os.environ.update({k: os.environ.get(k, v) for k, v in SERVER_ENV.items()})
 
 from benchmarks.models import FULL_MODELS, QUICK_MODELS, BenchModel, build, example_models  # noqa: E402
+from benchmarks.measure import machine_probe_ms  # noqa: E402
 from benchmarks.report import evaluate_targets, write_reports  # noqa: E402
 
 CLASSIC_ARGS = ["--backend", "onnx-tf", "--exporter", "torchscript", "--opset", "13"]
@@ -197,8 +198,10 @@ def main(argv=None) -> int:
     results = {"quick": args.quick, "batch": args.batch, "runs": args.runs, "warmup": args.warmup,
                "cpu_count": os.cpu_count(), "classic_note": classic_note,
                "server_env": {k: os.environ[k] for k in SERVER_ENV}, "models": {}}
+    results["machine_probe_ms"] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for model in models:
+            results["machine_probe_ms"][f"before {model.name}"] = round(machine_probe_ms(), 2)
             print(f"== {model.name}: converting ...", flush=True)
             work = Path(scratch) / model.name
             work.mkdir()
@@ -220,6 +223,7 @@ def main(argv=None) -> int:
                 print(f"   measuring FAILED: {entry['error']}", flush=True)
             entry["targets"] = evaluate_targets(model.kind, entry, args.batch)
             results["models"][model.name] = entry
+    results["machine_probe_ms"]["end"] = round(machine_probe_ms(), 2)
     paths = write_reports(results, Path(args.out))
     print(paths["markdown_text"])
     print(f"wrote {paths['json']} and {paths['markdown']}")

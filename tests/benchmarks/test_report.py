@@ -37,3 +37,13 @@ def test_encoder_limit_and_reports_written(tmp_path):
     row = next(line for line in paths["markdown"].read_text().splitlines() if line.startswith("| enc |"))
     assert "| 1.24 | 1.24 |" in row and row.endswith("| met |")
     assert (tmp_path / "latest-quick.md").exists()
+
+
+def test_machine_probe_spread_warns_above_ten_percent():
+    from benchmarks.report import machine_probe_notes
+
+    steady = machine_probe_notes({"before a": 10.0, "before b": 10.5, "end": 10.2})
+    assert len(steady) == 1 and "spread 5%" in steady[0]
+    drifting = machine_probe_notes({"before a": 10.0, "before b": 13.1, "end": 12.0})
+    assert "spread 31%" in drifting[0] and "WARNING" in drifting[1]
+    assert machine_probe_notes({}) == []
