@@ -5,10 +5,9 @@
 
 The product of x, 0.5 and (1 + ...) is matched in any order and grouping (the torch.export and the
 TorchScript exporters write different ones). The translation then runs TF's own gelu right after the
-linear layer's MatMul + bias: for the exact form grappler's remapper fuses the three into one oneDNN kernel
-(_FusedMatMul[BiasAdd, GeluExact]) instead of five passes over the activations per layer. The tanh form
-becomes one tf.nn.gelu too, but stays a separate op: grappler's arithmetic optimizer reorders its products
-before the remapper looks (measured on TF 2.21).
+linear layer's MatMul + bias, which grappler's remapper fuses into one oneDNN kernel
+(_FusedMatMul[BiasAdd, GeluExact] or [BiasAdd, GeluApproximate]) instead of five to eight passes over the
+activations per layer.
 Intermediate values used anywhere else (or graph outputs) leave the pattern untouched.
 """
 from __future__ import annotations
@@ -53,8 +52,13 @@ def _fuse(graph: ir.Graph, core: ir.Node) -> bool:
     if tail is None:
         return False
     output, tail_nodes = tail
+    # Named after the layer it follows: grappler's arithmetic optimizer breaks ties between same-shaped
+    # operands by node name when it regroups the tanh form's products, and only when the layer's ops sort
+    # first does the result match the remapper's pattern (MatMul + bias + GeluApproximate, measured).
+    producer = x.producer()
+    stem = f"{producer.name}_gelu" if producer is not None and producer.name else "gelu"
     gelu = ir.Node(FUSED_DOMAIN, "Gelu", [x], [ir.AttrString("approximate", "none" if core.op_type == "Erf" else "tanh")],
-                   name=fresh_name(graph, "gelu"))
+                   name=fresh_name(graph, stem))
     gelu.outputs[0].name = fresh_name(graph, "gelu_out")
     gelu.outputs[0].shape, gelu.outputs[0].type = output.shape, output.type
     graph.insert_before(output.producer(), gelu)

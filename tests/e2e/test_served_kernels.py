@@ -2,8 +2,8 @@
 TF Serving way), for the fusions the translation is shaped to get:
 - a padded stride-2 conv: Pad (not PadV2) folded into the oneDNN convolution;
 - a residual add onto a conv: AddN folded into the convolution with its bias and ReLU;
-- linear layers over tokens: 2-D MatMul with the bias and the activation fused (Relu, Tanh, Sigmoid, and the
-  exact GELU, which the exporters spell out in elementwise ops), not BatchMatMulV2 + AddV2 + ...;
+- linear layers over tokens: 2-D MatMul with the bias and the activation fused (Relu, Tanh, Sigmoid, and
+  GELU in both forms, which the exporters spell out in elementwise ops), not BatchMatMulV2 + AddV2 + ...;
 - run-time reshape targets of attention (Shape -> Slice -> Concat): resolved, no shape arithmetic left;
 - LayerNormalization: not fused into _MklLayerNorm, whose one-pass variance loses ~6e-4 on shifted inputs.
 Parity is asserted too, against PyTorch at a batch size the converter did not use.
@@ -54,8 +54,8 @@ class TokenMLP(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(16, 16) for _ in range(4))
-        self.activations = [torch.relu, torch.tanh, torch.sigmoid, nn.GELU()]
+        self.layers = nn.ModuleList(nn.Linear(16, 16) for _ in range(5))
+        self.activations = [torch.relu, torch.tanh, torch.sigmoid, nn.GELU(approximate="tanh"), nn.GELU()]
 
     def forward(self, tokens):
         for layer, activation in zip(self.layers, self.activations):
@@ -122,7 +122,7 @@ def test_token_activations_fuse_into_linear_layers(tmp_path):
     model, version_dir = _convert(tmp_path, TokenMLP(), "tokens:float32:1x7x16", [])
     feed = np.random.default_rng(5).standard_normal((5, 7, 16)).astype(np.float32)
     census = served_kernels_in_subprocess(version_dir, "serving_default", {"tokens": feed})
-    for fused in ("Relu", "Tanh", "Sigmoid", "GeluExact"):
+    for fused in ("Relu", "Tanh", "Sigmoid", "GeluApproximate", "GeluExact"):
         assert _with(census, f"FusedMatMul[BiasAdd,{fused}]") == 1, (fused, census)
     for elementwise in ("Relu", "Tanh", "Sigmoid", "Erf", "Erfc", "Mul", "AddV2", "Pow"):
         assert census.get(elementwise, 0) == 0, (elementwise, census)
