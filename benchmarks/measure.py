@@ -24,15 +24,41 @@ class Timing:
 
 
 def time_calls(call, warmup: int, runs: int) -> Timing:
+    return _timing(_samples(call, warmup, runs))
+
+
+def time_alternating(calls: dict, warmup: int, runs: int, rounds: int = 3) -> dict[str, Timing]:
+    """Each runtime timed in `rounds` blocks, the runtimes taking turns block by block, so a change in
+    the host's speed during the measurement falls on all of them alike. Blocks, not single calls:
+    ONNX Runtime's worker threads keep spinning for a while after a call and would slow the next
+    runtime's call; a block starts with untimed calls (`warmup` of them the first time, then at least one
+    and for at least 50 ms), which absorb that."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    per_round = [runs // rounds + (1 if i < runs % rounds else 0) for i in range(rounds)]
+    for index, count in enumerate(per_round):
+        for name, call in calls.items():
+            samples[name] += _samples(call, warmup if index == 0 else min(warmup, 1), count,
+                                      settle_ms=0 if index == 0 else 50)
+    return {name: _timing(values) for name, values in samples.items()}
+
+
+def _samples(call, warmup: int, runs: int, settle_ms: float = 0) -> list[float]:
+    start = time.perf_counter()
     for _ in range(warmup):
+        call()
+    while (time.perf_counter() - start) * 1000 < settle_ms:
         call()
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
         call()
         samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], runs)
+    return samples
+
+
+def _timing(samples: list[float]) -> Timing:
+    samples = sorted(samples)
+    return Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], len(samples))
 
 
 def machine_probe_ms(repeats: int = 15) -> float:

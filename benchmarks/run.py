@@ -97,7 +97,7 @@ def classic_available() -> tuple[bool, str]:
 
 
 def measure_model(model: BenchModel, conversions: dict, args) -> dict:
-    from benchmarks.measure import SessionRunner, make_feeds, onnxruntime_runner, time_calls, torch_runner
+    from benchmarks.measure import SessionRunner, make_feeds, onnxruntime_runner, time_alternating, torch_runner
 
     feeds = {1: make_feeds(model, 1), args.batch: make_feeds(model, args.batch, seed=1)}
     runners, sessions = {}, {}
@@ -111,9 +111,12 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
     if "saved_model" in classic:
         sessions["classic"] = SessionRunner(classic["saved_model"])
         runners["classic"] = sessions["classic"].run
-    latency = {}
-    for name, run in runners.items():
-        latency[name] = {str(b): time_calls(lambda: run(f), args.warmup, args.runs).as_dict() for b, f in feeds.items()}
+    latency = {name: {} for name in runners}
+    for b, f in feeds.items():
+        timings = time_alternating({name: (lambda run=run: run(f)) for name, run in runners.items()},
+                                   args.warmup, args.runs)
+        for name, timing in timings.items():
+            latency[name][str(b)] = timing.as_dict()
     result = {"latency": latency, "parity_max_abs": _parity(runners, feeds[1])}
     if "ours" in sessions:
         result["variants"] = _session_variants(ours["saved_model"], feeds, args)

@@ -47,3 +47,25 @@ def test_machine_probe_spread_warns_above_ten_percent():
     drifting = machine_probe_notes({"before a": 10.0, "before b": 13.1, "end": 12.0})
     assert "spread 31%" in drifting[0] and "WARNING" in drifting[1]
     assert machine_probe_notes({}) == []
+
+
+def test_alternating_timing_takes_turns_in_blocks():
+    from benchmarks.measure import time_alternating
+
+    import time
+
+    order = []
+
+    def call(name):
+        order.append(name)
+        time.sleep(0.02)
+
+    timings = time_alternating({"a": lambda: call("a"), "b": lambda: call("b")}, warmup=2, runs=7, rounds=3)
+    assert {name: t.runs for name, t in timings.items()} == {"a": 7, "b": 7}
+    assert all(15 <= t.median_ms <= 200 for t in timings.values())
+    import itertools
+
+    blocks = [(name, len(list(group))) for name, group in itertools.groupby(order)]
+    # the runtimes take turns: 2 warm-up + 3 timed calls, then twice (>= 50 ms of untimed calls) + 2 timed
+    assert [name for name, _ in blocks] == ["a", "b"] * 3, blocks
+    assert [n for _, n in blocks[:2]] == [5, 5] and all(n >= 1 + 2 for _, n in blocks[2:]), blocks
