@@ -200,8 +200,7 @@ def main(argv=None) -> int:
         print(f"note: classic recipe column skipped: {classic_note}")
     results = {"quick": args.quick, "batch": args.batch, "runs": args.runs, "warmup": args.warmup,
                "cpu_count": os.cpu_count(), "classic_note": classic_note,
-               "server_env": {k: os.environ[k] for k in SERVER_ENV}, "models": {}}
-    results["machine_probe_ms"] = {}
+               "server_env": {k: os.environ[k] for k in SERVER_ENV}, "machine_probe_ms": {}, "models": {}}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for model in models:
             results["machine_probe_ms"][f"before {model.name}"] = round(machine_probe_ms(), 2)

@@ -69,27 +69,23 @@ def _fuse(graph: ir.Graph, core: ir.Node) -> bool:
 
 def _erf_argument(erf: ir.Node):
     """x for Erf(x / sqrt(2)) or Erf(x * (1/sqrt(2))), with the scaling node."""
-    scaled = erf.inputs[0]
-    scale = scaled.producer() if _private(scaled) else None
-    if scale is None or scale.op_type not in ("Div", "Mul") or scale.domain not in ("", "ai.onnx"):
-        return None
-    if scale.op_type == "Div":
-        return (scale.inputs[0], [scale]) if _is_constant(scale.inputs[1], math.sqrt(2.0)) else None
+    divide = _producer(erf.inputs[0], "Div")
+    if divide is not None:
+        return (divide.inputs[0], [divide]) if _is_constant(divide.inputs[1], math.sqrt(2.0)) else None
+    scale = _producer(erf.inputs[0], "Mul")
     x = _operand_beside_constant(scale, 1.0 / math.sqrt(2.0))
     return (x, [scale]) if x is not None else None
 
 
 def _tanh_argument(tanh: ir.Node):
     """x for Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)), with the nodes computing the argument."""
-    scaled = tanh.inputs[0]
-    scale = _producer(scaled, "Mul")
-    inner = _operand_beside_constant(scale, math.sqrt(2.0 / math.pi)) if scale is not None else None
-    add = _producer(inner, "Add")
+    scale = _producer(tanh.inputs[0], "Mul")
+    add = _producer(_operand_beside_constant(scale, math.sqrt(2.0 / math.pi)), "Add")
     if add is None:
         return None
     for x, cubic_term in (tuple(add.inputs), tuple(add.inputs)[::-1]):
         weight = _producer(cubic_term, "Mul")
-        cube = _operand_beside_constant(weight, 0.044715) if weight is not None else None
+        cube = _operand_beside_constant(weight, 0.044715)
         cube_nodes = _cube_nodes(cube, x) if cube is not None else None
         if cube_nodes is not None:
             return x, [scale, add, weight, *cube_nodes]
@@ -117,11 +113,9 @@ def _times_x_and_half(factor: ir.Value, x: ir.Value):
     partner = _other_input(first, factor)
     if partner is x or _is_constant(partner, 0.5):
         second = _sole_user(first.outputs[0], "Mul")
-        wanted = 0.5 if partner is x else None
-        last = _other_input(second, first.outputs[0]) if second is not None else None
-        if last is not None and (_is_constant(last, wanted) if wanted is not None else last is x):
-            return second.outputs[0], [first, second]
-        return None
+        last = _other_input(second, first.outputs[0])          # the factor `partner` was not
+        complete = last is not None and (_is_constant(last, 0.5) if partner is x else last is x)
+        return (second.outputs[0], [first, second]) if complete else None
     half_x = _producer(partner, "Mul")                      # factor * (x * 0.5)
     if half_x is not None and _operand_beside_constant(half_x, 0.5) is x:
         return first.outputs[0], [first, half_x]
