@@ -50,6 +50,7 @@ def parse_args(argv=None):
     p.add_argument("--no-xla", action="store_true", help="skip the XLA auto-jit opt-in measurement")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     p.add_argument("--child-variant", help=argparse.SUPPRESS)    # internal: one variant in its own process
+    p.add_argument("--child-onnx", help=argparse.SUPPRESS)
     p.add_argument("--child-saved-model", help=argparse.SUPPRESS)
     p.add_argument("--child-inputs", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -96,10 +97,17 @@ def classic_available() -> tuple[bool, str]:
     return True, ""
 
 
-def measure_model(model: BenchModel, conversions: dict, args) -> dict:
-    from benchmarks.measure import SessionRunner, make_feeds, onnxruntime_runner, time_alternating, torch_runner
+def benchmark_feeds(model: BenchModel, batch: int) -> dict:
+    """The inputs every runtime and variant is timed on, made once (not inside the timed calls)."""
+    from benchmarks.measure import make_feeds
 
-    feeds = {1: make_feeds(model, 1), args.batch: make_feeds(model, args.batch, seed=1)}
+    return {1: make_feeds(model, 1), batch: make_feeds(model, batch, seed=1)}
+
+
+def measure_model(model: BenchModel, conversions: dict, args) -> dict:
+    from benchmarks.measure import SessionRunner, onnxruntime_runner, time_alternating, torch_runner
+
+    feeds = benchmark_feeds(model, args.batch)
     runners, sessions = {}, {}
     ours = conversions["ours"]
     if "saved_model" in ours:
@@ -119,12 +127,12 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
             latency[name][str(b)] = timing.as_dict()
     result = {"latency": latency, "parity_max_abs": _parity(runners, feeds[1])}
     if "ours" in sessions:
-        result["variants"] = _session_variants(ours["saved_model"], feeds, args)
+        result["variants"] = _session_variants(ours["saved_model"], ours["onnx"], feeds, args)
         result["profile_batch_large"] = sessions["ours"].op_profile(feeds[args.batch])
         result["transposes_in_graph"] = {k: s.count_ops("Transpose") for k, s in sessions.items()}
         for name in CHILD_VARIANTS:
             if name != "xla_auto_jit" or not args.no_xla:
-                result["variants"][name] = _variant_in_child(name, ours["saved_model"], model, args)
+                result["variants"][name] = _variant_in_child(name, ours, model, args)
     for session in sessions.values():
         session.close()
     return result
@@ -143,16 +151,30 @@ def _parity(runners: dict, feeds: dict) -> dict:
             for name, out in outputs.items() if name != "pytorch"}
 
 
-def _session_variants(saved_model: str, feeds: dict, args) -> dict:
-    from benchmarks.measure import SessionRunner, time_calls
+def _session_variants(saved_model: str, onnx_path: str, feeds: dict, args) -> dict:
+    from benchmarks.measure import SessionRunner
 
     variants = {}
     for variant in SESSION_VARIANTS:
         runner = SessionRunner(saved_model, variant=variant)
-        variants[variant] = {str(b): time_calls(lambda: runner.run(f), args.warmup, args.runs).as_dict()
-                             for b, f in feeds.items()}
+        variants[variant] = time_beside_onnxruntime(runner, onnx_path, feeds, args)
         runner.close()
     return variants
+
+
+def time_beside_onnxruntime(runner, onnx_path: str, feeds: dict, args) -> dict:
+    """A variant's latency per batch size, each timed taking turns with ONNX Runtime on the same ONNX (kept
+    under "onnxruntime"), so that its ratio is measured side by side like the main table's."""
+    from benchmarks.measure import onnxruntime_runner, time_alternating
+
+    baseline = onnxruntime_runner(onnx_path)
+    result: dict = {"onnxruntime": {}}
+    for b, f in feeds.items():
+        timings = time_alternating({"variant": lambda f=f: runner.run(f), "onnxruntime": lambda f=f: baseline(f)},
+                                   args.warmup, args.runs)
+        result[str(b)] = timings["variant"].as_dict()
+        result["onnxruntime"][str(b)] = timings["onnxruntime"].as_dict()
+    return result
 
 
 # Variants that need their own process: (environment, session variant). TF reads both variables once.
@@ -162,11 +184,12 @@ CHILD_VARIANTS = {
 }
 
 
-def _variant_in_child(name: str, saved_model: str, model: BenchModel, args) -> dict:
+def _variant_in_child(name: str, ours: dict, model: BenchModel, args) -> dict:
     env = dict(os.environ, **CHILD_VARIANTS[name][0])
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-variant", name, "--child-saved-model",
-               saved_model, "--child-inputs", json.dumps([model.inputs, model.input_ranges]), "--runs",
-               str(args.runs), "--warmup", str(args.warmup), "--batch", str(args.batch)]
+    command = [sys.executable, str(Path(__file__).resolve()), "--child-variant", name,
+               "--child-saved-model", ours["saved_model"], "--child-onnx", ours["onnx"],
+               "--child-inputs", json.dumps([model.inputs, model.input_ranges]),
+               "--runs", str(args.runs), "--warmup", str(args.warmup), "--batch", str(args.batch)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     lines = [l for l in done.stdout.splitlines() if l.startswith("CHILD_RESULT ")]
     if not lines:
@@ -175,13 +198,12 @@ def _variant_in_child(name: str, saved_model: str, model: BenchModel, args) -> d
 
 
 def child_variant(args) -> None:
-    from benchmarks.measure import SessionRunner, make_feeds, time_calls
+    from benchmarks.measure import SessionRunner
 
     inputs, ranges = json.loads(args.child_inputs)
     model = BenchModel("child", "", tuple(inputs), (), {k: tuple(v) for k, v in ranges.items()})
     runner = SessionRunner(args.child_saved_model, variant=CHILD_VARIANTS[args.child_variant][1])
-    result = {str(b): time_calls(lambda: runner.run(make_feeds(model, b)), args.warmup, args.runs).as_dict()
-              for b in (1, args.batch)}
+    result = time_beside_onnxruntime(runner, args.child_onnx, benchmark_feeds(model, args.batch), args)
     print("CHILD_RESULT " + json.dumps(result), flush=True)
 
 

@@ -69,3 +69,18 @@ def test_alternating_timing_takes_turns_in_blocks():
     # the runtimes take turns: 2 warm-up + 3 timed calls, then twice (>= 50 ms of untimed calls) + 2 timed
     assert [name for name, _ in blocks] == ["a", "b"] * 3, blocks
     assert [n for _, n in blocks[:2]] == [5, 5] and all(n >= 1 + 2 for _, n in blocks[2:]), blocks
+
+
+def test_variant_ratio_uses_the_onnxruntime_timing_taken_beside_it(tmp_path):
+    entry = _entry((12.0, 120.0), (10.0, 100.0))
+    entry.update(kind="cnn", conversion={"ours": {"seconds": 3.0, "peak_rss_mb": 900.0}})
+    entry["variants"] = {
+        "inter_op_1": {"1": {"median_ms": 11.0}, "32": {"median_ms": 99.0},
+                       "onnxruntime": {"1": {"median_ms": 11.0}, "32": {"median_ms": 90.0}}},
+        "legacy_result": {"1": {"median_ms": 11.0}, "32": {"median_ms": 99.0}},    # no ORT beside it
+    }
+    results = {"quick": True, "batch": 32, "runs": 5, "warmup": 2, "cpu_count": 2, "classic_note": "",
+               "models": {"cnn": entry}}
+    lines = write_reports(results, tmp_path)["markdown"].read_text().splitlines()
+    assert "| cnn | inter_op_1 | 1.00 | 1.10 |" in lines
+    assert "| cnn | legacy_result | 1.10 | 0.99 |" in lines
