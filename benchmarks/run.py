@@ -127,7 +127,7 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
             latency[name][str(b)] = timing.as_dict()
     result = {"latency": latency, "parity_max_abs": _parity(runners, feeds[1])}
     if "ours" in sessions:
-        result["variants"] = _session_variants(ours["saved_model"], ours["onnx"], feeds, args)
+        result["variants"] = _session_variants(ours["saved_model"], runners["onnxruntime"], feeds, args)
         result["profile_batch_large"] = sessions["ours"].op_profile(feeds[args.batch])
         result["transposes_in_graph"] = {k: s.count_ops("Transpose") for k, s in sessions.items()}
         for name in CHILD_VARIANTS:
@@ -151,23 +151,23 @@ def _parity(runners: dict, feeds: dict) -> dict:
             for name, out in outputs.items() if name != "pytorch"}
 
 
-def _session_variants(saved_model: str, onnx_path: str, feeds: dict, args) -> dict:
+def _session_variants(saved_model: str, onnxruntime_run, feeds: dict, args) -> dict:
     from benchmarks.measure import SessionRunner
 
     variants = {}
     for variant in SESSION_VARIANTS:
         runner = SessionRunner(saved_model, variant=variant)
-        variants[variant] = time_beside_onnxruntime(runner, onnx_path, feeds, args)
+        variants[variant] = time_beside_onnxruntime(runner, onnxruntime_run, feeds, args)
         runner.close()
     return variants
 
 
-def time_beside_onnxruntime(runner, onnx_path: str, feeds: dict, args) -> dict:
-    """A variant's latency per batch size, each timed taking turns with ONNX Runtime on the same ONNX (kept
-    under "onnxruntime"), so that its ratio is measured side by side like the main table's."""
-    from benchmarks.measure import onnxruntime_runner, time_alternating
+def time_beside_onnxruntime(runner, baseline, feeds: dict, args) -> dict:
+    """A variant's latency per batch size, each timed taking turns with ONNX Runtime on the same ONNX
+    (`baseline`; its timings kept under "onnxruntime"), so that its ratio is measured side by side like
+    the main table's."""
+    from benchmarks.measure import time_alternating
 
-    baseline = onnxruntime_runner(onnx_path)
     result: dict = {"onnxruntime": {}}
     for b, f in feeds.items():
         timings = time_alternating({"variant": lambda f=f: runner.run(f), "onnxruntime": lambda f=f: baseline(f)},
@@ -198,12 +198,12 @@ def _variant_in_child(name: str, ours: dict, model: BenchModel, args) -> dict:
 
 
 def child_variant(args) -> None:
-    from benchmarks.measure import SessionRunner
+    from benchmarks.measure import SessionRunner, onnxruntime_runner
 
     inputs, ranges = json.loads(args.child_inputs)
     model = BenchModel("child", "", tuple(inputs), (), {k: tuple(v) for k, v in ranges.items()})
     runner = SessionRunner(args.child_saved_model, variant=CHILD_VARIANTS[args.child_variant][1])
-    result = time_beside_onnxruntime(runner, args.child_onnx, benchmark_feeds(model, args.batch), args)
+    result = time_beside_onnxruntime(runner, onnxruntime_runner(args.child_onnx), benchmark_feeds(model, args.batch), args)
     print("CHILD_RESULT " + json.dumps(result), flush=True)
 
 
