@@ -13,16 +13,18 @@ def _median(entry: dict, runtime: str, batch) -> float | None:
     return entry.get("latency", {}).get(runtime, {}).get(str(batch), {}).get("median_ms")
 
 
-def ratio(entry: dict, runtime: str, batch, against: str = "onnxruntime") -> float | None:
-    mine, theirs = _median(entry, runtime, batch), _median(entry, against, batch)
+def _quotient(mine: float | None, theirs: float | None) -> float | None:
     return None if mine is None or not theirs else round(mine / theirs, 3)
+
+
+def ratio(entry: dict, runtime: str, batch, against: str = "onnxruntime") -> float | None:
+    return _quotient(_median(entry, runtime, batch), _median(entry, against, batch))
 
 
 def _variant_ratio(entry: dict, timing: dict, batch) -> float | None:
     """A variant against the ONNX Runtime timing taken beside it (older results: the main table's)."""
-    theirs = timing.get("onnxruntime", {}).get(str(batch), {}).get("median_ms") or _median(entry, "onnxruntime", batch)
-    mine = timing.get(str(batch), {}).get("median_ms")
-    return None if mine is None or not theirs else round(mine / theirs, 3)
+    beside = timing.get("onnxruntime", {}).get(str(batch), {}).get("median_ms")
+    return _quotient(timing.get(str(batch), {}).get("median_ms"), beside or _median(entry, "onnxruntime", batch))
 
 
 def evaluate_targets(kind: str, entry: dict, batch: int) -> dict:

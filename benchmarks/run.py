@@ -203,7 +203,8 @@ def child_variant(args) -> None:
     inputs, ranges = json.loads(args.child_inputs)
     model = BenchModel("child", "", tuple(inputs), (), {k: tuple(v) for k, v in ranges.items()})
     runner = SessionRunner(args.child_saved_model, variant=CHILD_VARIANTS[args.child_variant][1])
-    result = time_beside_onnxruntime(runner, onnxruntime_runner(args.child_onnx), benchmark_feeds(model, args.batch), args)
+    feeds = benchmark_feeds(model, args.batch)
+    result = time_beside_onnxruntime(runner, onnxruntime_runner(args.child_onnx), feeds, args)
     print("CHILD_RESULT " + json.dumps(result), flush=True)
 
 
