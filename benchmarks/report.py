@@ -99,7 +99,10 @@ def markdown(results: dict) -> str:
             profile = ", ".join(f"{op} {share}%" for op, share in entry.get("profile_batch_large", []))
             lines.append(f"- {name}: where our time goes at batch {batch} (TF op time share): {profile or 'n/a'}")
         if "transposes_in_graph" in entry:
-            lines.append(f"- {name}: Transpose ops in the served graph: {entry['transposes_in_graph']}")
+            ways = entry.get("batch_split", 1)
+            copies = f" (ours holds {ways + 1} copies of the model: the unsplit path and {ways} batch slices)"
+            lines.append(f"- {name}: Transpose ops in the served graph: {entry['transposes_in_graph']}"
+                         + (copies if ways > 1 else ""))
         lines.append(f"- {name}: max |output - PyTorch| at batch 1: {entry.get('parity_max_abs')}")
     return "\n".join(lines) + "\n"
 

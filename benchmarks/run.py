@@ -3,8 +3,8 @@
 throughput at batch 32 of our SavedModel (TF1 session, as TF Serving runs it), ONNX Runtime on the same
 exported ONNX, PyTorch eager, and, when available, the classic recipe (TorchScript export at opset 13 +
 onnx-tf), all measured side by side in one run. Also measures TF session options (inter-op threads,
-aggressive grappler), TF's default server environment (no oneDNN weight caching) and, separately, XLA
-auto-jit as an opt-in.
+aggressive grappler), TF's default server environment (no oneDNN weight caching), the model converted
+with `--batch-split off` where `auto` split it, and, separately, XLA auto-jit as an opt-in.
 
     .venv/bin/python benchmarks/run.py            # full: examples, ResNet-50, BERT-base encoder (run idle!)
     .venv/bin/python benchmarks/run.py --quick    # miniature models, few runs: checks the harness only
@@ -90,6 +90,14 @@ def convert(model: BenchModel, checkpoint: Path, work: Path, label: str, extra: 
     return result
 
 
+def batch_split_of(conversion: dict) -> int:
+    """The slices our SavedModel runs a batch as (--batch-split auto decides per model), from its report."""
+    if "saved_model" not in conversion:
+        return 1
+    report = Path(conversion["saved_model"]) / "assets.extra" / "conversion_report.json"
+    return json.loads(report.read_text()).get("batch_split", 1)
+
+
 def classic_available() -> tuple[bool, str]:
     try:
         import converter.backends.onnx_tf_backend  # noqa: F401
@@ -129,6 +137,12 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
     result = {"latency": latency, "parity_max_abs": _parity(runners, feeds[1])}
     if "ours" in sessions:
         result["variants"] = _session_variants(ours["saved_model"], runners["onnxruntime"], feeds, args)
+        unsplit = conversions.get("unsplit", {})
+        if "saved_model" in unsplit:      # the same model converted with --batch-split off
+            runner = SessionRunner(unsplit["saved_model"])
+            result["variants"]["batch_split_off"] = time_beside_onnxruntime(runner, runners["onnxruntime"],
+                                                                            feeds, args)
+            runner.close()
         result["profile_batch_large"] = sessions["ours"].op_profile(feeds[args.batch])
         result["transposes_in_graph"] = {k: s.count_ops("Transpose") for k, s in sessions.items()}
         for name in CHILD_VARIANTS:
@@ -237,6 +251,8 @@ def main(argv=None) -> int:
             checkpoint = work / "state_dict.pt"
             torch.save(build(model).state_dict(), checkpoint)
             conversions = {"ours": convert(model, checkpoint, work, "ours", [])}
+            if batch_split_of(conversions["ours"]) > 1:
+                conversions["unsplit"] = convert(model, checkpoint, work, "unsplit", ["--batch-split", "off"])
             if use_classic:
                 conversions["classic"] = convert(model, checkpoint, work, "classic", CLASSIC_ARGS)
             for label, conversion in conversions.items():
@@ -244,6 +260,7 @@ def main(argv=None) -> int:
                       + (f", FAILED: {conversion['error']}" if "error" in conversion else ""), flush=True)
             print(f"== {model.name}: measuring ...", flush=True)
             entry = {"kind": model.kind, "inputs": list(model.inputs),
+                     "batch_split": batch_split_of(conversions["ours"]),
                      "conversion": {k: {x: v for x, v in c.items() if x != "command"} for k, c in conversions.items()}}
             try:
                 entry.update(measure_model(model, conversions, args))

@@ -80,6 +80,7 @@ class ConversionConfig:
     backend: str = "native"                  # native | onnx-tf
     io_layout: str = "nchw"                  # nchw | nhwc (signature layout of 4D/5D image inputs)
     optimize_layout: bool = True             # run the NHWC layout pass
+    batch_split: str = "auto"                # auto | off | N slices (converter/savedmodel/batch_split.py)
     warmup_batch_sizes: tuple[int, ...] = (1, 8)
     batching: bool = False
     version_policy: str = "latest:1"         # TF Serving version policy: latest:N | all | specific:1,2
@@ -95,3 +96,5 @@ class ConversionConfig:
             raise BadInputError(f"--format {self.checkpoint_format!r}: choose one of {', '.join(CHECKPOINT_FORMATS)}")
         if self.version is not None and self.version <= 0:
             raise BadInputError(f"--version {self.version}: TF Serving versions are positive integers")
+        if not (self.batch_split in ("auto", "off") or (self.batch_split.isdigit() and int(self.batch_split) >= 1)):
+            raise BadInputError(f"--batch-split {self.batch_split!r}: use auto, off, or a number of slices such as 2")

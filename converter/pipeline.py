@@ -16,6 +16,7 @@ from converter.onnx_passes.pipeline import run_passes
 from converter.publish import create_staging, publish_staged
 from converter.report import op_counts, tool_versions, write_report
 from converter.savedmodel import SignatureSpec
+from converter.savedmodel.batch_split import resolve_batch_split
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
@@ -50,6 +51,7 @@ class _Graph:
     reference_model: object           # canonical ONNX: ONNX Runtime's reference
     translated_model: object          # after the layout passes: what the SavedModel runs
     pass_records: list
+    batch_split: int                  # slices the SavedModel runs a batch as (1: unsplit)
 
 
 def convert(config: ConversionConfig) -> ConversionResult:
@@ -104,7 +106,9 @@ def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: 
         reference_model, translated_model, pass_records = run_passes(exported.model, config, data_dir)
         if config.backend == "native":    # every unsupported op in one error, before any reference is computed
             preflight(translated_model, translate_stage.load_default_registry())
-    return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records)
+        batch_split = resolve_batch_split(translated_model, config.batch_split, config.backend)
+    return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records,
+                  batch_split)
 
 
 def _translate_and_save(config: ConversionConfig, timer: StageTimer, graph: _Graph, work_dir: Path,
@@ -112,7 +116,7 @@ def _translate_and_save(config: ConversionConfig, timer: StageTimer, graph: _Gra
     """The translate and savedmodel stages, in a child process: TensorFlow keeps the translated weights'
     memory until its process exits, and this way it is returned before the verification child starts."""
     settings = TranslateSettings.from_config(config, work_dir, graph.data_dir, staging_path,
-                                             _signature_names(config))
+                                             _signature_names(config), graph.batch_split)
     with ChildTranslation(graph.translated_model, settings) as run:
         with timer.stage("translate", f"backend {config.backend}"):
             run.translate()
@@ -151,6 +155,10 @@ def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_mo
                                                  translate_stage.load_default_registry())
             if not parity.passed:
                 logger.error("parity check failed:\n%s", parity.table())
+                if graph.batch_split > 1:
+                    explanation += (f"\nBatches of {graph.batch_split} or more ran as {graph.batch_split} slices "
+                                    "(--batch-split); if the model mixes samples across the batch, convert "
+                                    "with --batch-split off.")
                 raise ParityError(explanation)
             parity.warnings.append(explanation)
     return parity, [(s, out) for s, out in zip(feed_sets, served) if s.label == "normal"]
@@ -174,6 +182,7 @@ def _report(config: ConversionConfig, graph: _Graph, spec: SignatureSpec, parity
         "model_name": config.name,
         "source": {"checkpoint": str(config.checkpoint), "format": loaded.format, "notes": list(loaded.notes)},
         "exporter": exported.exporter, "opset": exported.opset, "backend": config.backend,
+        "batch_split": graph.batch_split,
         "signature": {"names": list(_signature_names(config)), "method_name": "tensorflow/serving/predict",
                       "inputs": [t.as_dict() for t in spec.inputs], "outputs": [t.as_dict() for t in spec.outputs],
                       "renamed": spec.renamed()},

@@ -29,13 +29,14 @@ class TranslateSettings:
     data_dir: str                         # external data (models > 2 GB) is read from here
     staging_path: str                     # the SavedModel goes here
     signature_names: tuple[str, ...]
+    batch_split: int = 1                  # slices a batch runs as (1: unsplit), resolved from --batch-split
 
     @classmethod
     def from_config(cls, config: ConversionConfig, work_dir: Path, data_dir: str, staging_path: Path,
-                    signature_names: tuple[str, ...]) -> "TranslateSettings":
+                    signature_names: tuple[str, ...], batch_split: int = 1) -> "TranslateSettings":
         return cls(config.backend, config.variable_threshold_bytes, str(Path(work_dir).resolve()),
                    str(Path(data_dir).resolve()) if data_dir else "", str(Path(staging_path).resolve()),
-                   tuple(signature_names))
+                   tuple(signature_names), batch_split)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -83,7 +84,7 @@ class InProcessTranslation:
 
     def save(self) -> SignatureSpec:
         spec = export_saved_model(self._module, self._model, self._settings.staging_path,
-                                  self._settings.signature_names)
+                                  self._settings.signature_names, batch_split=self._settings.batch_split)
         self._module = None          # its tf.Variables (a copy of every weight) are on disk now
         gc.collect()
         return spec
