@@ -251,7 +251,8 @@ def main(argv=None) -> int:
             checkpoint = work / "state_dict.pt"
             torch.save(build(model).state_dict(), checkpoint)
             conversions = {"ours": convert(model, checkpoint, work, "ours", [])}
-            if batch_split_of(conversions["ours"]) > 1:
+            batch_split = batch_split_of(conversions["ours"])
+            if batch_split > 1:
                 conversions["unsplit"] = convert(model, checkpoint, work, "unsplit", ["--batch-split", "off"])
             if use_classic:
                 conversions["classic"] = convert(model, checkpoint, work, "classic", CLASSIC_ARGS)
@@ -260,7 +261,7 @@ def main(argv=None) -> int:
                       + (f", FAILED: {conversion['error']}" if "error" in conversion else ""), flush=True)
             print(f"== {model.name}: measuring ...", flush=True)
             entry = {"kind": model.kind, "inputs": list(model.inputs),
-                     "batch_split": batch_split_of(conversions["ours"]),
+                     "batch_split": batch_split,
                      "conversion": {k: {x: v for x, v in c.items() if x != "command"} for k, c in conversions.items()}}
             try:
                 entry.update(measure_model(model, conversions, args))

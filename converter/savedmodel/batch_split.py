@@ -4,9 +4,10 @@ outputs. A smaller batch takes the plain path (a `tf.cond` on the batch size).
 
 Why: TF spreads each convolution over its intra-op threads and waits for all of them before the next
 op starts; two independent chains let one chain's kernels fill the other's waits. On ResNet-50 at batch 32
-(2 cores) this was 1.5-3.5% faster in every paired run, neutral on a small CNN; on the BERT-base
-encoder (matmuls) it was slower, so `auto` turns it on for graphs with convolutions only. Per-sample
-numerics are unchanged, and the verification's batch sizes (3 and 8 by default) run the split path.
+(2 cores) this was faster in 6 of 7 paired runs (by 1-6%, on par in the other), neutral on a small CNN;
+on the BERT-base encoder (matmuls) it was slower, so `auto` turns it on for graphs with convolutions only.
+Per-sample numerics are unchanged, and the verification's batch sizes (3 and 8 by default) run the split
+path.
 
 It requires that samples do not interact: every input and output carries the same symbolic batch
 dimension at axis 0. A model mixing samples across the batch (e.g. normalising over the batch) would fail
