@@ -74,6 +74,7 @@ class ConversionConfig:
     exporter: str = "auto"                   # auto | dynamo | torchscript
     atol: float = 1e-4
     rtol: float = 1e-3
+    explicit_tolerance: bool = False         # the user set atol/rtol: strict, no noise-floor allowance
     verify_batch_sizes: tuple[int, ...] = (1, 3, 8)
     seed: int = 0
     variable_threshold_bytes: int = 1024     # initializers at least this big become tf.Variables

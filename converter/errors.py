@@ -45,6 +45,16 @@ class OpTranslationError(UnsupportedModelError):
     """A handler failed or met an attribute value it cannot express; names node, op and opset."""
 
 
+class InternalError(ConverterError):
+    """A bug of ours met while converting a valid model (a handler crashed, we wrote an invalid graph):
+    exit 4, never blamed on the user's model."""
+
+    HINT = "(a bug of the converter, not of your model: rerun with --debug and report it)"
+
+    def __init__(self, message: str):
+        super().__init__(message if self.HINT in message else f"{message} {self.HINT}")
+
+
 class ParityError(ConverterError):
     """The converted model's outputs differ from the reference beyond tolerance."""
 

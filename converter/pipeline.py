@@ -23,8 +23,8 @@ from converter.stages import StageTimer
 from converter.tf_ops.preflight import preflight
 from converter.translate_child import ChildTranslation
 from converter.translate_stage import TranslateSettings
-from converter.verify import (FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs, signature_feeds,
-                              specs_from_onnx, verify_saved_model)
+from converter.verify import (UNOPTIMIZED_ONNXRUNTIME, FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs,
+                              signature_feeds, specs_from_onnx, verify_saved_model)
 from converter.verify.failure import explain_parity_failure
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,11 @@ def _reference_outputs(graph: _Graph, feed_sets: list[FeedSet]) -> dict[str, lis
         graph.loaded = replace(graph.loaded, module=None)
         gc.collect()       # the model sits in reference cycles: free its weights before ONNX Runtime's copy
     # the session (ONNX Runtime's copy) is gone when this returns
-    expected["onnxruntime"] = onnxruntime_outputs(graph.reference_model, [s.feeds for s in feed_sets], graph.data_dir)
+    feeds = [s.feeds for s in feed_sets]
+    expected["onnxruntime"] = onnxruntime_outputs(graph.reference_model, feeds, graph.data_dir)
+    if "pytorch" not in expected:   # an .onnx checkpoint: the noise floor's second runtime
+        expected[UNOPTIMIZED_ONNXRUNTIME] = onnxruntime_outputs(graph.reference_model, feeds, graph.data_dir,
+                                                                optimize=False)
     return expected
 
 
@@ -149,7 +153,8 @@ def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_mo
     Returns the report and [(feed set, SavedModel outputs)] of the plain input sets."""
     with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
         parity, served = verify_saved_model(saved_model_dir, config.signature, spec, feed_sets, expected,
-                                            config.atol, config.rtol, _nhwc_inputs(graph.translated_model))
+                                            config.atol, config.rtol, _nhwc_inputs(graph.translated_model),
+                                            calibrated=not config.explicit_tolerance)
         if not parity.passed or config.diagnose:
             explanation = explain_parity_failure(parity, graph.exported, graph.reference_model, feed_sets, config,
                                                  translate_stage.load_default_registry())

@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--variable-threshold-bytes", type=int, default=1024,
                       help="initializers at least this large become tf.Variables (default 1024)")
     ver = p.add_argument_group("verification")
-    ver.add_argument("--atol", type=float, default=1e-4)
-    ver.add_argument("--rtol", type=float, default=1e-3)
+    ver.add_argument("--atol", type=float, help="absolute tolerance (default 1e-4; giving --atol or --rtol makes "
+                     "the check strict: no allowance for the measured float32 noise floor)")
+    ver.add_argument("--rtol", type=float, help="relative tolerance (default 1e-3; see --atol)")
     ver.add_argument("--verify-batch-sizes", default="1,3,8", help="batch sizes compared (default 1,3,8)")
     ver.add_argument("--seed", type=int, default=0)
     ver.add_argument("--diagnose", action="store_true", help="localise the first divergent node (also done on failure)")
@@ -97,7 +98,9 @@ def config_from_args(args):
         model_path=Path(args.model_path), trust_checkpoint=args.trust_checkpoint,
         package_resource=args.package_resource, signature=args.signature, serving_root=Path(args.serving_root),
         version=args.version, force=args.force, dynamic_axes=tuple(_dynamic_axis(t) for t in args.dynamic_axis),
-        opset=args.opset, exporter=args.exporter, atol=args.atol, rtol=args.rtol,
+        opset=args.opset, exporter=args.exporter,
+        atol=1e-4 if args.atol is None else args.atol, rtol=1e-3 if args.rtol is None else args.rtol,
+        explicit_tolerance=args.atol is not None or args.rtol is not None,
         verify_batch_sizes=_int_list(args.verify_batch_sizes, "--verify-batch-sizes"), seed=args.seed,
         variable_threshold_bytes=args.variable_threshold_bytes, backend=args.backend, io_layout=args.io_layout,
         optimize_layout=not args.no_layout_pass, batch_split=args.batch_split,

@@ -11,12 +11,12 @@ import torch
 from converter.checkpoint import LoadedCheckpoint
 from converter.checkpoint.eager import callable_module, flatten_outputs
 from converter.config import ConversionConfig
-from converter.errors import BadInputError, UnsupportedModelError
+from converter.errors import BadInputError, InternalError, UnsupportedModelError
 from converter.export import save
 from converter.export.capture import collect_tracer_warnings, first_line
 from converter.export.dynamo import export_dynamo
 from converter.export.example_inputs import export_batch_size, make_feeds
-from converter.export.names import graph_input_names, rename_dim_params
+from converter.export.names import graph_input_names, rename_dim_params, rename_tensors
 from converter.export.onnx_file import from_onnx_file
 from converter.export.torchscript import export_torchscript
 
@@ -60,6 +60,10 @@ def _output_names(leaves: list[torch.Tensor], config: ConversionConfig) -> list[
         shapes = ", ".join(str(tuple(t.shape)) for t in leaves)
         raise BadInputError(f"--output names {len(config.outputs)} outputs ({', '.join(config.outputs)}) but the "
                             f"model returns {len(leaves)} ({shapes}); give one --output per returned tensor, in order")
+    taken = [s.name for s in config.inputs]
+    repeated = sorted({n for i, n in enumerate(config.outputs) if n in config.outputs[:i] or n in taken})
+    if repeated:
+        raise BadInputError(f"--output {', '.join(repeated)}: each input and output of the model needs its own name")
     return list(config.outputs)
 
 
@@ -122,9 +126,14 @@ def export_to_onnx(loaded: LoadedCheckpoint, config: ConversionConfig, work_dir:
     axes = _dynamic_axes(config, input_names, output_names, leaves)
     path = work_dir / f"{config.name}.onnx"
     warnings_out: list[str] = []
-    exporter = _run_exporters(loaded.module, args, (input_names, output_names), axes, outputs, config, path,
-                              warnings_out)
+    # The exporters name inner values after their ops (`embedding`, `linear`): exported under neutral
+    # names, the graph's inputs and outputs take the user's names afterwards, clashes moved aside.
+    placeholders = {name: f"t2s_io_{index}" for index, name in enumerate(input_names + output_names)}
+    exporter = _run_exporters(loaded.module, args,
+                              ([placeholders[n] for n in input_names], [placeholders[n] for n in output_names]),
+                              {placeholders[n]: spec for n, spec in axes.items()}, outputs, config, path, warnings_out)
     model = save.finalize_onnx_file(path)
+    rename_tensors(model.graph, {temp: name for name, temp in placeholders.items()})
     static = rename_dim_params(model, {(name, axis): symbol for name, spec in axes.items()
                                        for axis, symbol in spec.items()})
     if static:
@@ -150,4 +159,4 @@ def _check_model(path: Path) -> None:
     try:
         onnx.checker.check_model(str(path))
     except Exception as exc:   # noqa: BLE001
-        raise UnsupportedModelError(f"the exported ONNX model {path} fails onnx.checker: {first_line(exc)}") from None
+        raise InternalError(f"the exported ONNX model {path} fails onnx.checker: {first_line(exc)}") from None

@@ -67,25 +67,51 @@ def _tensor_names(graph: onnx.GraphProto) -> set[str]:
     return names
 
 
+def _fresh_name(name: str, taken: set[str]) -> str:
+    index = 1
+    while f"{name}__{index}" in taken:
+        index += 1
+    return f"{name}__{index}"
+
+
+def rename_tensors(graph: onnx.GraphProto, mapping: dict[str, str]) -> None:
+    """Rename tensors old -> new everywhere (graph inputs/outputs, node inputs/outputs, subgraph uses).
+
+    An internal tensor that already carries one of the new names (the dynamo exporter names values
+    after their aten op: `embedding`, `linear`...) is renamed out of the way first: a user's name for an
+    input or output never fails. Renames go through temporary names, so swaps work."""
+    mapping = {old: new for old, new in mapping.items() if old != new}
+    if not mapping:
+        return
+    taken = _tensor_names(graph) | {i.name for i in graph.input} | {o.name for o in graph.output}
+    wanted = set(mapping.values())
+    for clash in sorted((wanted & taken) - set(mapping)):
+        moved = _fresh_name(clash, taken | wanted)
+        taken.add(moved)
+        _rename_everywhere(graph, clash, moved)
+    temporary = {old: _fresh_name(f"__rename_{index}", taken) for index, old in enumerate(mapping)}
+    for old, temp in temporary.items():
+        _rename_everywhere(graph, old, temp)
+    for old, temp in temporary.items():
+        _rename_everywhere(graph, temp, mapping[old])
+
+
 def apply_io_names(model: onnx.ModelProto, inputs: list[str], outputs: list[str], source: str) -> list[str]:
     """Rename graph inputs/outputs positionally to the names asked for; returns notes."""
     notes = []
-    for kind, current, asked in (("inputs", graph_input_names(model), inputs),
-                                 ("outputs", [o.name for o in model.graph.output], outputs)):
+    current_inputs, current_outputs = graph_input_names(model), [o.name for o in model.graph.output]
+    final = list(inputs or current_inputs) + list(outputs or current_outputs)
+    repeated = sorted({name for index, name in enumerate(final) if name in final[:index]})
+    if repeated:
+        raise BadInputError(f"{source}: {', '.join(repeated)} would name more than one input or output; "
+                            "each input and output of the model needs its own name")
+    for kind, current, asked in (("inputs", current_inputs, inputs), ("outputs", current_outputs, outputs)):
         if not asked or current == list(asked):
             continue
         if len(current) != len(asked):
             flag = "--input" if kind == "inputs" else "--output"
             raise BadInputError(f"{source}: the ONNX graph has {len(current)} {kind} ({', '.join(current)}) "
                                 f"but {flag} gives {len(asked)} ({', '.join(asked)})")
-        clash = set(asked) & (_tensor_names(model.graph) - set(current))
-        if clash:
-            raise BadInputError(f"{source}: cannot rename {kind} {current} to {list(asked)}: "
-                                f"{sorted(clash)} already name other graph tensors")
-        temporary = [f"__rename_{i}_{old}" for i, old in enumerate(current)]   # two steps: swaps work
-        for old, temp in zip(current, temporary):
-            _rename_everywhere(model.graph, old, temp)
-        for temp, new in zip(temporary, asked):
-            _rename_everywhere(model.graph, temp, new)
+        rename_tensors(model.graph, dict(zip(current, asked)))
         notes.append(f"renamed ONNX {kind} {current} to {list(asked)}")
     return notes

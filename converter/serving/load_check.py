@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from converter.errors import BadInputError, ConverterError, UnsupportedModelError
+from converter.verify.compare import differences
 
 log = logging.getLogger(__name__)
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class OutputCheck:
-    """One signature output compared with its expected value. max_rel = max |a-b| / max(|b|, atol)."""
+    """One signature output compared with its expected value (converter.verify.compare.differences)."""
 
     key: str
     shape: tuple[int, ...]
@@ -81,26 +82,16 @@ class ServingCheckReport:
 
 
 def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, atol: float, rtol: float) -> OutputCheck:
+    """The C API's output against the verify stage's, with the verify stage's comparator (strict)."""
     shape, dtype = tuple(int(d) for d in actual.shape), str(actual.dtype)
     if expected is None:
         return OutputCheck(key, shape, dtype)
-    expected = np.asarray(expected)
-    if expected.shape != actual.shape:
-        return OutputCheck(key, shape, dtype, ok=False, problem=f"shape {list(shape)}, expected {list(expected.shape)}")
-    a, b = actual.astype(np.float64), expected.astype(np.float64)
-    if a.size == 0:
-        return OutputCheck(key, shape, dtype, 0.0, 0.0, True)
-    if np.isnan(a).any() or np.isnan(b).any():
-        nan_match = bool(np.array_equal(np.isnan(a), np.isnan(b)))
-        a, b = np.nan_to_num(a, nan=0.0), np.nan_to_num(b, nan=0.0)
-    else:
-        nan_match = True
-    diff = np.abs(a - b)
-    max_abs = float(diff.max())
-    max_rel = float((diff / np.maximum(np.abs(b), atol if atol > 0 else 1e-12)).max())
-    ok = nan_match and bool(np.all(diff <= atol + rtol * np.abs(b)))
-    problem = None if ok else f"max_abs={max_abs:.3g} max_rel={max_rel:.3g} beyond atol={atol} rtol={rtol}"
-    return OutputCheck(key, shape, dtype, max_abs, max_rel, ok, problem)
+    found = differences(actual, expected, atol, rtol)
+    if found.note.startswith("shape"):
+        return OutputCheck(key, shape, dtype, ok=False, problem=f"shape {list(shape)}, expected {list(np.shape(expected))}")
+    problem = None if found.within else (f"max_abs={found.max_abs:.3g} max_rel={found.max_rel:.3g} beyond "
+                                         f"atol={atol} rtol={rtol}{'; ' + found.note if found.note else ''}")
+    return OutputCheck(key, shape, dtype, found.max_abs, found.max_rel, found.within, problem)
 
 
 def _spawn_child(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],

@@ -7,7 +7,7 @@ import onnx
 import tensorflow as tf
 from onnx import numpy_helper
 
-from converter.errors import ConverterError, OpTranslationError, UnsupportedOpsError
+from converter.errors import ConverterError, InternalError, OpTranslationError, UnsupportedOpsError
 from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.node import OnnxNode, read_attributes
 
@@ -46,8 +46,8 @@ def translate_node(ctx: TranslationContext, proto: onnx.NodeProto) -> list:
         if node.name in str(error):
             raise
         raise type(error)(f"{node.describe()}: {error}") from error
-    except Exception as error:  # a handler bug or a TF error: wrap once with where it happened
-        raise OpTranslationError(f"{node.describe()}: {type(error).__name__}: {_first_line(error)}") from error
+    except Exception as error:  # a handler bug or a TF error on a valid node: ours, wrapped once with where
+        raise InternalError(f"translating {node.describe()}: {type(error).__name__}: {_first_line(error)}") from error
     if len(outputs) < len([o for o in proto.output if o]):
         raise OpTranslationError(f"{node.describe()}: translation returned {len(outputs)} outputs, "
                                  f"the node has {len(proto.output)}")

@@ -8,12 +8,13 @@ import onnx
 
 from converter.errors import BadInputError, UnsupportedModelError
 from converter.savedmodel import SignatureSpec
-from converter.verify.compare import OutputDiff, ParityReport, compare_output
+from converter.verify.compare import (OutputDiff, ParityReport, ReferenceGap, compare_output, differences,
+                                      noise_floor)
 from converter.verify.inputs import FeedSet, make_feed_sets, make_feeds, specs_from_onnx
 from converter.verify.session_runner import run_in_subprocess
 
 __all__ = ["verify_saved_model", "ParityReport", "OutputDiff", "FeedSet", "make_feed_sets", "make_feeds",
-           "specs_from_onnx", "onnxruntime_outputs", "onnxruntime_session"]
+           "specs_from_onnx", "onnxruntime_outputs", "onnxruntime_session", "UNOPTIMIZED_ONNXRUNTIME"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,10 @@ def onnxruntime_session(model: onnx.ModelProto, optimize: bool = True, external_
 
 
 def onnxruntime_outputs(model: onnx.ModelProto, feeds_list: list[dict[str, np.ndarray]],
-                        external_data_dir: str | None = None) -> list[list[np.ndarray]]:
+                        external_data_dir: str | None = None, optimize: bool = True) -> list[list[np.ndarray]]:
     """ONNX Runtime's outputs on every input set; the session (a copy of the weights) is gone on return."""
     try:
-        session = onnxruntime_session(model, external_data_dir=external_data_dir)
+        session = onnxruntime_session(model, optimize, external_data_dir)
         names = [o.name for o in session.get_outputs()]
         return [session.run(names, feeds) for feeds in feeds_list]
     except Exception as error:  # noqa: BLE001 - onnxruntime raises several unrelated exception types
@@ -54,28 +55,61 @@ def onnxruntime_outputs(model: onnx.ModelProto, feeds_list: list[dict[str, np.nd
                                     f"({first_line[:300]}); parity cannot be proven") from None
 
 
+# The references the SavedModel is compared with; ONNX Runtime without graph optimizations only serves as
+# the noise floor's second runtime when there is no PyTorch model (an .onnx checkpoint).
+COMPARED_REFERENCES = ("pytorch", "onnxruntime")
+UNOPTIMIZED_ONNXRUNTIME = "onnxruntime-unoptimized"
+
+
 def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],
                        expected: dict[str, list[list[np.ndarray]]], atol: float, rtol: float,
-                       nhwc_inputs: frozenset[str] = frozenset()) -> tuple[ParityReport, list[dict]]:
+                       nhwc_inputs: frozenset[str] = frozenset(), calibrated: bool = False,
+                       ) -> tuple[ParityReport, list[dict]]:
     """Compare the SavedModel (run in a separate TF1-session process) with every reference's outputs
     (`expected[reference][i]` for feed_sets[i], in ONNX output order), computed beforehand so that no
     reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
     per input set (keyed by signature output key)."""
     served = run_in_subprocess(saved_model_dir, signature,
                                [signature_feeds(spec, s.feeds, nhwc_inputs) for s in feed_sets])
-    report = ParityReport(atol, rtol)
+    pair = _floor_pair(expected)
+    report = ParityReport(atol, rtol, calibrated, floor_between=" and ".join(pair) if pair else "")
     for index, (feed_set, outputs) in enumerate(zip(feed_sets, served)):
-        for reference_name, per_set in expected.items():
-            reference_values = per_set[index]
+        floors = _noise_floors(expected, pair, index, spec, feed_set, atol, rtol, report)
+        for reference_name in (r for r in COMPARED_REFERENCES if r in expected):
+            reference_values = expected[reference_name][index]
             if len(reference_values) != len(spec.outputs):
                 report.warnings.append(f"{reference_name} returned {len(reference_values)} outputs, the signature "
                                        f"has {len(spec.outputs)}; compared the first "
                                        f"{min(len(reference_values), len(spec.outputs))}")
             _refuse_non_finite(reference_values, spec, reference_name, feed_set)
-            for info, reference_value in zip(spec.outputs, reference_values):
+            for info, reference_value, floor in zip(spec.outputs, reference_values, floors):
                 report.rows.append(compare_output(feed_set.batch, reference_name, info.key, outputs[info.key],
-                                                  np.asarray(reference_value), atol, rtol, feed_set.label))
+                                                  np.asarray(reference_value), atol, rtol, feed_set.label,
+                                                  floor, calibrated))
     return report, served
+
+
+def _floor_pair(expected: dict) -> tuple[str, str] | None:
+    for pair in (("pytorch", "onnxruntime"), ("onnxruntime", UNOPTIMIZED_ONNXRUNTIME)):
+        if all(name in expected for name in pair):
+            return pair
+    return None
+
+
+def _noise_floors(expected: dict, pair, index: int, spec: SignatureSpec, feed_set: FeedSet, atol: float,
+                  rtol: float, report: ParityReport) -> list[float | None]:
+    """Per output: how far the two references are apart on this input set (recorded as a ReferenceGap)."""
+    if pair is None:
+        return [None] * len(spec.outputs)
+    floors = []
+    for info, first, second in zip(spec.outputs, expected[pair[0]][index], expected[pair[1]][index]):
+        floor = noise_floor(first, second)
+        floors.append(floor)
+        if floor is not None:
+            found = differences(first, second, atol, rtol)
+            report.gaps.append(ReferenceGap(feed_set.batch, feed_set.label, info.key, floor, found.scale,
+                                            found.within))
+    return floors
 
 
 def _refuse_non_finite(expected: list, spec: SignatureSpec, reference_name: str, feed_set: FeedSet) -> None:

@@ -13,19 +13,43 @@ logger = logging.getLogger(__name__)
 
 
 def generalization_problem(parity: ParityReport, export_warnings: tuple[str, ...] | list[str]) -> str:
-    """The plain statement that the graph does not generalize, when the evidence says so, else ""."""
-    sets = parity.input_sets()
-    failing = [f"batch {b} {label}" for (b, label), ok in sets.items() if not ok]
-    passing = [f"batch {b} {label}" for (b, label), ok in sets.items() if ok]
+    """The plain statement that the exported graph does not generalize, only on evidence, else "".
+
+    Evidence is the exported graph itself (ONNX Runtime on it) disagreeing with PyTorch far beyond float
+    noise on some input sets while matching at noise on others, or the tracer's own warnings about a
+    data-dependent branch. A near-tolerance difference of our translation is never evidence: it is
+    float noise or a translation bug, which the per-node diagnosis localises."""
     sites = [m.group(1) for w in export_warnings if w.startswith("tracer:")
              for m in [re.search(r"\(at ([^)]+)\)", w)] if m]
-    if not failing or not (sites or passing):
+    failing_sets = {(r.batch, r.inputs) for r in parity.failures()}
+    if not failing_sets:
         return ""
-    where = f" at {', '.join(dict.fromkeys(sites))}" if sites else ""
-    evidence = (f"it matches PyTorch on {', '.join(passing)} but not on {', '.join(failing)}" if passing
-                else "the tracer warned while exporting")
-    return (f"the exported graph does not generalize: it was traced through data-dependent control flow{where} "
-            f"({evidence}); script that part or use the torch.export path (--exporter dynamo)")
+    sets = _reference_agreement(parity)
+    disagree = [f"batch {b} {label}" for (b, label), noise in sets.items() if not noise]
+    agree = [f"batch {b} {label}" for (b, label), noise in sets.items() if noise]
+    if disagree and agree:
+        evidence = (f"ONNX Runtime on the exported graph matches PyTorch on {', '.join(agree)} but not on "
+                    f"{', '.join(disagree)}")
+    elif sites and (disagree or not sets):
+        evidence = "the tracer warned while exporting"
+    else:
+        return ""
+    if sites:
+        return (f"the exported graph does not generalize: it was traced through data-dependent control flow at "
+                f"{', '.join(dict.fromkeys(sites))} ({evidence}); script that part or use the torch.export path "
+                f"(--exporter dynamo)")
+    return (f"the exported graph does not generalize ({evidence}): the export baked in something that holds only "
+            f"for inputs like the export example (a data-dependent branch or size); check those inputs in PyTorch "
+            f"and try the other exporter (--exporter dynamo or torchscript)")
+
+
+def _reference_agreement(parity: ParityReport) -> dict[tuple[int, str], bool]:
+    """(batch, inputs) -> whether PyTorch and ONNX Runtime agree to float noise on every output."""
+    sets: dict[tuple[int, str], bool] = {}
+    for gap in parity.gaps:
+        key = (gap.batch, gap.inputs)
+        sets[key] = sets.get(key, True) and gap.is_noise
+    return sets
 
 
 def explain_parity_failure(parity: ParityReport, exported, reference_model, feed_sets: list[FeedSet],
@@ -36,9 +60,11 @@ def explain_parity_failure(parity: ParityReport, exported, reference_model, feed
     failures = parity.failures()
     if failures:
         worst = max(failures, key=lambda r: r.max_abs)
+        floor = (f", {worst.noise_ratio:.3g}x the float32 noise floor {worst.noise_floor:.3g} measured between "
+                 f"{parity.floor_between}" if worst.noise_ratio is not None else "")
         parts.append(f"output {worst.output!r} differs from {worst.reference} at batch {worst.batch} "
                      f"({worst.inputs} inputs; max abs {worst.max_abs:.3g}, max rel {worst.max_rel:.3g}; "
-                     f"tolerance atol {config.atol}, rtol {config.rtol}); nothing was published")
+                     f"tolerance atol {config.atol}, rtol {config.rtol}{floor}); nothing was published")
         problem = generalization_problem(parity, exported.warnings)
         if problem:
             parts.append(problem)

@@ -113,9 +113,12 @@ def test_serving_version_warnings_use_the_op_list(serving_root):
 
 
 def test_compare_output_tolerances():
-    expected = np.array([1.0, 2.0, 0.0])
+    expected = np.array([1.0, 2.0, 0.5])
     close = compare_output("y", expected + 1e-5, expected, atol=1e-4, rtol=1e-3)
     assert close.ok and close.max_abs == pytest.approx(1e-5)
     far = compare_output("y", expected + 1e-2, expected, atol=1e-4, rtol=1e-3)
-    assert far.ok is False and far.max_rel == pytest.approx(1e-2 / 1e-4)
+    assert far.ok is False and far.max_rel == pytest.approx(1e-2 / 0.5)   # verify's definition: / |expected|
+    nan = np.array([np.nan, 1.0])
+    assert compare_output("y", nan, nan, 1e-4, 1e-3).ok                      # NaN where the reference has NaN
+    assert compare_output("y", np.array([0.0, 1.0]), nan, 1e-4, 1e-3).ok is False
     assert compare_output("y", np.zeros(2), np.zeros(3), 1e-4, 1e-3).ok is False
