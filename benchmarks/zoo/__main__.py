@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.zoo.cli import main
+
+sys.exit(main())
