@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from converter.errors import BadInputError
+from converter.client_options import ClientSignatureOptions
 
 INPUT_DTYPES = {
     "float32": np.float32, "float16": np.float16, "float64": np.float64,
@@ -88,6 +89,9 @@ class ConversionConfig:
     serving_version: str | None = None       # warn about ops newer than this TF Serving version
     diagnose: bool = False
     work_dir: Path | None = None             # where intermediate files go; default: a temp folder
+    client: ClientSignatureOptions = field(default_factory=ClientSignatureOptions)  # image bytes, top-k, classify
+    batching_auto: bool = False              # --batching auto: parameters from measured latency
+    latency_budget_ms: float | None = None   # --latency-budget-ms for --batching auto
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.name):

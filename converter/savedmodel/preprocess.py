@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from converter.savedmodel.client_options import ImagePreprocess
+from converter.client_options import ImagePreprocess
 
 
 def decode_image(data: tf.Tensor) -> tf.Tensor:

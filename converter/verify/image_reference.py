@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from converter.errors import BadInputError
-from converter.savedmodel.client_options import ImagePreprocess
+from converter.client_options import ImagePreprocess
 
 _SCHEMA_LIB = None     # kept alive: torchvision's op schemas for its fake-kernel registration
 

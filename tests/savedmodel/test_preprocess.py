@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from converter.savedmodel.client_options import ImagePreprocess
+from converter.client_options import ImagePreprocess
 from converter.savedmodel.preprocess import preprocess_images
 from converter.verify.image_reference import encode, reference_batch, synthetic_image
 

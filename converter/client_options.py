@@ -3,7 +3,7 @@ top-k out, the Classify / Regress APIs. Frozen and JSON-able: the translate chil
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from converter.errors import BadInputError
 
@@ -77,7 +77,6 @@ class ClientSignatureOptions:
     classify: bool = False                    # classify (or regress, for a single-value output) signature
     label_output: str | None = None           # model output the labels index (default: the first)
     image_atol: float = 5e-2                  # image path vs PyTorch on torchvision-preprocessed images
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.scores not in SCORE_MODES:
@@ -101,8 +100,7 @@ class ClientSignatureOptions:
         pre = data.get("preprocess")
         return cls(data.get("image_input"), ImagePreprocess.from_dict(pre) if pre else None,
                    tuple(data.get("labels", ())), data.get("top_k", 5), data.get("scores", "softmax"),
-                   data.get("classify", False), data.get("label_output"), data.get("image_atol", 5e-2),
-                   dict(data.get("extra", {})))
+                   data.get("classify", False), data.get("label_output"), data.get("image_atol", 5e-2))
 
 
 def parse_scale(text: str) -> tuple[float, float]:
