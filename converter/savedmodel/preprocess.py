@@ -23,10 +23,23 @@ import tensorflow as tf
 from converter.client_options import ImagePreprocess
 
 
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")      # JPEG, PNG, GIF, BMP
+
+
+def _check_format(data: tf.Tensor) -> tf.Operation:
+    """InvalidArgument (TF Serving: INVALID_ARGUMENT) naming the formats, before the decoder sees the bytes."""
+    known = tf.reduce_any(tf.stack([tf.strings.substr(data, 0, len(magic)) == magic for magic in _SIGNATURES]))
+    return tf.debugging.Assert(known, ["predict_image_bytes: an image is not JPEG, PNG, GIF or BMP; send the "
+                                       "encoded file bytes (REST: {\"b64\": ...}); its first bytes:",
+                                       tf.strings.substr(data, 0, 8)], name="check_image_format")
+
+
 def decode_image(data: tf.Tensor) -> tf.Tensor:
     """One encoded image -> uint8 [H, W, 3]. Bad bytes raise InvalidArgument (TF Serving: INVALID_ARGUMENT).
     JPEG goes through decode_jpeg with the accurate integer IDCT, which is what PIL's libjpeg uses
     (decode_image's default IDCT differs from PIL by up to 5 levels on most pixels)."""
+    with tf.control_dependencies([_check_format(data)]):
+        data = tf.identity(data)
     image = tf.cond(tf.io.is_jpeg(data),
                     lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
                     lambda: tf.io.decode_image(data, channels=3, expand_animations=False, dtype=tf.uint8))
