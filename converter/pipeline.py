@@ -80,9 +80,12 @@ def convert(config: ConversionConfig) -> ConversionResult:
                                                _nhwc_inputs(graph.translated_model))
                 client_summary = _check_client(config, staging.path, spec, client_cases, feed_sets, expected,
                                                _nhwc_inputs(graph.translated_model))
+                batching_choice = _auto_batching(config, staging.path, spec, feed_sets, _nhwc_inputs(graph.translated_model))
             report = _report(config, graph, spec, parity, serving_notes)
             if client_summary:
                 report["client_signatures"] = client_summary
+            if batching_choice is not None:
+                report["batching"] = batching_choice.as_dict()
             with timer.stage("publish", str(Path(config.serving_root) / config.name)):
                 def finalize(version: int, path: Path) -> None:
                     report["version"] = version
@@ -91,7 +94,9 @@ def convert(config: ConversionConfig) -> ConversionResult:
                 version, version_dir = publish_staged(staging, config.version, config.force, finalize)
                 published = True
                 after_publish(config.serving_root, config.name, config.version_policy, config.version_labels,
-                              config.batching, signature_inputs(spec))
+                              config.batching, signature_inputs(spec),
+                              **({**batching_choice.params, "comments": batching_choice.reasons}
+                                 if batching_choice is not None else {}))
         except BaseException:
             if not published:        # a published version stays; only the unfinished staging folder goes
                 staging.discard()
@@ -197,6 +202,18 @@ def _check_client(config: ConversionConfig, saved_model_dir: Path, spec: Signatu
     return check_client_signatures(saved_model_dir, spec, config.client, cases,
                                    signature_feeds(spec, feed_sets[index].feeds, nhwc_inputs), np.asarray(reference),
                                    config.atol, config.rtol, config.name)
+
+
+def _auto_batching(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, feed_sets: list,
+                   nhwc_inputs: frozenset[str]):
+    """--batching auto: batching parameters from the staged model's latency curve (converter/serving/batching_auto)."""
+    if not (config.batching and config.batching_auto):
+        return None
+    from converter.serving.batching_auto import auto_batching
+
+    feeds = next(s for s in feed_sets if s.label == "normal").feeds
+    return auto_batching(saved_model_dir, config.name, config.signature, signature_feeds(spec, feeds, nhwc_inputs),
+                         config.latency_budget_ms)
 
 
 def _report(config: ConversionConfig, graph: _Graph, spec: SignatureSpec, parity: ParityReport,
