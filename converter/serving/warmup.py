@@ -103,7 +103,7 @@ def append_warmup_records(version_dir: Path, records: list[prediction_log_pb2.Pr
         for record in records:
             writer.write(record.SerializeToString())
     os.replace(tmp, target)
-    log.info("added %d client-signature warmup requests to %s", len(records), target)
+    log.info("added %d warmup requests to %s", len(records), target)
     return target
 
 
