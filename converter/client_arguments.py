@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from converter.client_options import (RESIZE_MODES, SCORE_MODES, ClientSignatureOptions, ImagePreprocess,
-                                      parse_crop, parse_floats, parse_scale, parse_size)
+from converter.client_options import (
+    RESIZE_MODES,
+    SCORE_MODES,
+    ClientSignatureOptions,
+    ImagePreprocess,
+    parse_crop,
+    parse_floats,
+    parse_scale,
+    parse_size,
+)
 from converter.errors import BadInputError
 
 

@@ -57,12 +57,12 @@ class ImagePreprocess:
         return tuple(self.crop) if self.crop is not None else tuple(self.resize)
 
     @classmethod
-    def imagenet(cls) -> "ImagePreprocess":
+    def imagenet(cls) -> ImagePreprocess:
         """torchvision's ImageClassification preset (weights.transforms() of the classification models)."""
         return cls((256,), "bilinear", (224, 224), (1.0, 255.0), IMAGENET_MEAN, IMAGENET_STD, "rgb")
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ImagePreprocess":
+    def from_dict(cls, data: dict) -> ImagePreprocess:
         return cls(tuple(data["resize"]), data["resize_mode"], tuple(data["crop"]) if data["crop"] else None,
                    tuple(data["scale"]), tuple(data["mean"]), tuple(data["std"]), data["channels"])
 
@@ -94,7 +94,7 @@ class ClientSignatureOptions:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "ClientSignatureOptions":
+    def from_dict(cls, data: dict | None) -> ClientSignatureOptions:
         if not data:
             return cls()
         pre = data.get("preprocess")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from converter.errors import BadInputError
 from converter.client_options import EXAMPLE_IMAGE_FEATURE, ClientSignatureOptions
+from converter.errors import BadInputError
 from converter.savedmodel.preprocess import preprocess_images
 
 INPUTS_KEY = "inputs"

@@ -17,13 +17,20 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from converter.client_options import (
+    CLASSIFY_METHOD,
+    CLASSIFY_SIGNATURE,
+    IMAGE_BYTES_KEY,
+    IMAGE_SIGNATURE,
+    REGRESS_METHOD,
+    REGRESS_SIGNATURE,
+    TOP_K_SIGNATURE,
+    ClientSignatureOptions,
+)
+from converter.errors import BadInputError
 from converter.savedmodel import classify as classify_lib
-from converter.client_options import (CLASSIFY_METHOD, CLASSIFY_SIGNATURE, IMAGE_BYTES_KEY,
-                                                 IMAGE_SIGNATURE, REGRESS_METHOD, REGRESS_SIGNATURE, TOP_K_SIGNATURE,
-                                                 ClientSignatureOptions)
 from converter.savedmodel.labels import check_labels, top_k_outputs
 from converter.savedmodel.preprocess import preprocess_images
-from converter.errors import BadInputError
 
 logger = logging.getLogger(__name__)
 

@@ -22,16 +22,15 @@ import tensorflow as tf
 
 from converter.client_options import ImagePreprocess
 
-
 _SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")      # JPEG, PNG, GIF, BMP
 
 
 def _check_format(data: tf.Tensor) -> tf.Operation:
     """InvalidArgument (TF Serving: INVALID_ARGUMENT) naming the formats, before the decoder sees the bytes."""
     known = tf.reduce_any(tf.stack([tf.strings.substr(data, 0, len(magic)) == magic for magic in _SIGNATURES]))
-    return tf.debugging.Assert(known, ["predict_image_bytes: an image is not JPEG, PNG, GIF or BMP; send the "
-                                       "encoded file bytes (REST: {\"b64\": ...}); its first bytes:",
-                                       tf.strings.substr(data, 0, 8)], name="check_image_format")
+    message = ("predict_image_bytes: an image is not JPEG, PNG, GIF or BMP; send the encoded file bytes "
+               "(REST: {\"b64\": ...}); its first bytes:")
+    return tf.debugging.Assert(known, [message, tf.strings.substr(data, 0, 8)], name="check_image_format")
 
 
 def decode_image(data: tf.Tensor) -> tf.Tensor:

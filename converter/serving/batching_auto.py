@@ -77,11 +77,11 @@ def choose_parameters(curve: dict[int, float], budget_ms: float | None = None, c
     feasible = [b for b in sizes if budget is None or curve[b] <= budget] or sizes[:1]
     best = max(throughput[b] for b in feasible)
     max_batch = next(b for b in feasible if throughput[b] >= (1 - flat_fraction) * best)
-    reasons = [f"throughput (samples/s): " + ", ".join(f"{b}: {throughput[b]:.1f}" for b in sizes),
-               f"latency (ms): " + ", ".join(f"{b}: {curve[b] * 1e3:.1f}" for b in sizes),
-               f"max_batch_size {max_batch}: the smallest size within {flat_fraction:.0%} of the best throughput "
-               f"({best:.1f}/s){' under the latency budget ' + str(budget_ms) + ' ms' if budget else ''}; "
-               "beyond it the curve is flat and bigger batches only add latency"]
+    under = f" under the latency budget {budget_ms} ms" if budget else ""
+    reasons = ["throughput (samples/s): " + ", ".join(f"{b}: {throughput[b]:.1f}" for b in sizes),
+               "latency (ms): " + ", ".join(f"{b}: {curve[b] * 1e3:.1f}" for b in sizes),
+               (f"max_batch_size {max_batch}: the smallest size within {flat_fraction:.0%} of the best throughput "
+                f"({best:.1f}/s){under}; beyond it the curve is flat and bigger batches only add latency")]
     allowed = [b for b in sizes if b <= max_batch]
     reasons.append(f"allowed_batch_sizes {allowed}: the measured sizes (doubling), so padding to the next size "
                    "is at most half a batch")

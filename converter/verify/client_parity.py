@@ -22,8 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from converter.client_options import (CLASSIFY_SIGNATURE, EXAMPLE_IMAGE_FEATURE, IMAGE_BYTES_KEY, IMAGE_SIGNATURE,
-                                      REGRESS_SIGNATURE, TOP_K_SIGNATURE, ClientSignatureOptions)
+from converter.client_options import (
+    CLASSIFY_SIGNATURE,
+    EXAMPLE_IMAGE_FEATURE,
+    IMAGE_BYTES_KEY,
+    IMAGE_SIGNATURE,
+    REGRESS_SIGNATURE,
+    TOP_K_SIGNATURE,
+    ClientSignatureOptions,
+)
 from converter.errors import BadInputError, ParityError, UnsupportedModelError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +52,11 @@ def image_cases(options: ClientSignatureOptions, loaded, reference_model, data_d
     """The image references (call before the PyTorch model is released)."""
     if not options.image_input:
         return None
-    from converter.verify.image_reference import reference_batch, smoke_jpeg, verification_images
+    from converter.verify.image_reference import (
+        reference_batch,
+        smoke_jpeg,
+        verification_images,
+    )
 
     names = [s.name for s in input_specs]
     if names != [options.image_input]:
@@ -124,7 +135,12 @@ def check_client_signatures(version_dir: Path, spec, options: ClientSignatureOpt
     Raises ParityError on a difference, UnsupportedModelError when bad bytes do not give INVALID_ARGUMENT."""
     from converter.savedmodel.client_signatures import labelled_output, signature_plan
     from converter.serving.load_check import run_load_check
-    from converter.serving.warmup import append_warmup_records, classify_log, predict_log, regress_log
+    from converter.serving.warmup import (
+        append_warmup_records,
+        classify_log,
+        predict_log,
+        regress_log,
+    )
 
     plan = signature_plan(spec, options)
     label_key = labelled_output(spec, options).key

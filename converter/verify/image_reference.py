@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 
-from converter.errors import BadInputError
 from converter.client_options import ImagePreprocess
+from converter.errors import BadInputError
 
 _SCHEMA_LIB = None     # kept alive: torchvision's op schemas for its fake-kernel registration
 
@@ -31,7 +31,7 @@ def import_torchvision():
             except RuntimeError:      # already defined by someone else in this process
                 pass
     try:
-        import torchvision.transforms.v2 as v2
+        from torchvision.transforms import v2
     except ImportError:
         raise BadInputError("--image-input: verifying the image signature needs torchvision "
                             "(pip install torchvision)") from None

@@ -1,14 +1,17 @@
 """The client signatures on a small TF model: in-process numbers, the signature defs as TF Serving's
 protos read them, and the C API loader (as tensorflow_model_server runs Classify and Predict)."""
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from converter.client_options import ClientSignatureOptions, ImagePreprocess
 from converter.savedmodel.classify import make_example
+from converter.savedmodel.client_signatures import (
+    build_client_functions,
+    set_method_names,
+    signature_plan,
+)
 from converter.savedmodel.export import ServingModule
 from converter.savedmodel.signature import SignatureSpec, TensorSpecInfo
-from converter.savedmodel.client_signatures import build_client_functions, set_method_names, signature_plan
 from converter.serving.load_check import run_load_check
 from converter.verify.image_reference import encode, reference_batch, synthetic_image
 

@@ -1,8 +1,10 @@
 """--batching auto: the choice from a latency curve (synthetic curves with known answers) and the
 measurement through the C API loader on a small SavedModel."""
-import numpy as np
 
-from converter.serving.batching import read_batching_parameters, write_batching_parameters
+from converter.serving.batching import (
+    read_batching_parameters,
+    write_batching_parameters,
+)
 from converter.serving.batching_auto import auto_batching, choose_parameters
 from converter.serving.warmup import WARMUP_RELATIVE_PATH, read_warmup_requests
 from tests.serving.conftest import make_feeds, save_two_input_model

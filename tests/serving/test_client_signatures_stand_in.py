@@ -6,14 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from converter.client_options import ClientSignatureOptions, ImagePreprocess
+from converter.client_options import ClientSignatureOptions
 from converter.savedmodel.classify import make_example
-from converter.serving.client import ServingClientError, Target, image_feeds, make_client
+from converter.serving.client import (
+    ServingClientError,
+    Target,
+    image_feeds,
+    make_client,
+)
 from converter.serving.model_config import ModelPolicy, write_models_config
 from converter.serving.warmup import append_warmup_records, classify_log, predict_log
 from converter.verify.image_reference import encode, reference_batch, synthetic_image
 from scripts import predict as predict_script
-from tests.savedmodel.test_client_signatures import LABELS, PRE, TinyModel, _save, _softmax_top_k
+from tests.savedmodel.test_client_signatures import (
+    LABELS,
+    PRE,
+    _save,
+    _softmax_top_k,
+)
 from tests.serving.fake_model_server import FakeModelServer
 
 
