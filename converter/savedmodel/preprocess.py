@@ -10,7 +10,7 @@ How it matches torchvision / PIL (measured in tests/savedmodel/test_preprocess.p
   downscale factor (antialiasing), coefficients computed in float64 and rounded to 22-bit fixed point,
   accumulated in int32 and rounded as PIL does. tf.image.resize(antialias=True) has the same kernels but
   computes in float32 in one pass: 1-2 levels of 255 off on up to 20% of the pixels (docs/image-inputs.md).
-  nearest uses PIL's source index floor((x + 0.5) * in / out), computed in float64 and gathered.
+  nearest uses PIL's source index, a float64 running sum of in / out starting at half a step, gathered.
 - shorter-side resize: the long side is floor(S * long / short), torchvision's int() of the ratio.
 - center crop: offset round((size - crop) / 2) with round-half-to-even (Python's round, tf.round);
   zero padding when the crop is larger than the image, as torchvision pads.
@@ -62,8 +62,11 @@ def resized_size(height: tf.Tensor, width: tf.Tensor, resize: tuple[int, ...]) -
 
 
 def _nearest_indices(in_size: tf.Tensor, out_size: tf.Tensor) -> tf.Tensor:
+    """PIL's ImagingScaleAffine: the source position starts at scale / 2 and grows by `scale` per output
+    pixel, accumulated in float64 (a running sum, not (x + 0.5) * scale: the rounding differs)."""
     scale = tf.cast(in_size, tf.float64) / tf.cast(out_size, tf.float64)
-    positions = (tf.cast(tf.range(out_size), tf.float64) + 0.5) * scale
+    steps = tf.concat([[scale * 0.5], tf.fill([out_size - 1], scale)], axis=0)
+    positions = tf.math.cumsum(steps)
     return tf.minimum(tf.cast(tf.floor(positions), tf.int32), in_size - 1)
 
 
