@@ -105,3 +105,12 @@ def test_predict_script_images_and_classify(server, images, rest, tmp_path, caps
     np.testing.assert_allclose(np.load(tmp_path / "logits.npy"), logits, atol=1e-4)
     assert predict_script.main(flags + ["--classify", "--images", str(images[0])]) == 0
     assert LABELS[order[0][0]] in capsys.readouterr().out
+
+
+def test_metadata_shows_the_method_names(server):
+    """GetModelMetadata decoded with tensorflow_serving's SignatureDefMap: what a TF Serving client sees."""
+    signatures = _client(server, False, "classify").metadata()["metadata"]["signature_def"]["signature_def"]
+    assert signatures["classify"]["method_name"] == "tensorflow/serving/classify"
+    assert list(signatures["classify"]["inputs"]) == ["inputs"]
+    assert signatures["predict_image_bytes"]["inputs"]["image_bytes"]["dtype"] == "DT_STRING"
+    assert signatures["predict_top_k"]["outputs"]["classes"]["dtype"] == "DT_STRING"
