@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from converter.errors import BadInputError
+from converter.client_options import ClientSignatureOptions
 
 INPUT_DTYPES = {
     "float32": np.float32, "float16": np.float16, "float64": np.float64,
@@ -81,7 +82,7 @@ class ConversionConfig:
     backend: str = "native"                  # native | onnx-tf
     io_layout: str = "nchw"                  # nchw | nhwc (signature layout of 4D/5D image inputs)
     optimize_layout: bool = True             # run the NHWC layout pass
-    batch_split: str = "auto"                # auto | off | N slices (converter/savedmodel/batch_split.py)
+    batch_split: str = "off"                 # off | auto | N slices, opt-in (converter/savedmodel/batch_split.py)
     warmup_batch_sizes: tuple[int, ...] = (1, 8)
     batching: bool = False
     version_policy: str = "latest:1"         # TF Serving version policy: latest:N | all | specific:1,2
@@ -89,6 +90,9 @@ class ConversionConfig:
     serving_version: str | None = None       # warn about ops newer than this TF Serving version
     diagnose: bool = False
     work_dir: Path | None = None             # where intermediate files go; default: a temp folder
+    client: ClientSignatureOptions = field(default_factory=ClientSignatureOptions)  # image bytes, top-k, classify
+    batching_auto: bool = False              # --batching auto: parameters from measured latency
+    latency_budget_ms: float | None = None   # --latency-budget-ms for --batching auto
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.name):

@@ -7,6 +7,8 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from converter import translate_stage
 from converter.checkpoint import load_checkpoint, run_eager
 from converter.config import ConversionConfig
@@ -25,6 +27,7 @@ from converter.translate_child import ChildTranslation
 from converter.translate_stage import TranslateSettings
 from converter.verify import (UNOPTIMIZED_ONNXRUNTIME, FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs,
                               signature_feeds, specs_from_onnx, verify_saved_model)
+from converter.verify.client_parity import check_client_signatures, image_cases
 from converter.verify.failure import explain_parity_failure
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ def convert(config: ConversionConfig) -> ConversionResult:
         graph = _load_export_rewrite(config, timer, work_dir)
         feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
         with timer.stage("reference", f"PyTorch and ONNX Runtime on {len(feed_sets)} input sets"):
+            client_cases = image_cases(config.client, graph.loaded, graph.reference_model, graph.data_dir,
+                                       graph.input_specs, config.seed)    # before the PyTorch model goes
             expected = _reference_outputs(graph, feed_sets)
         root_existed = Path(config.serving_root).exists()
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
@@ -73,7 +78,14 @@ def convert(config: ConversionConfig) -> ConversionResult:
             with timer.stage("serving", "warmup requests, C API load check"):
                 serving_notes = _check_serving(config, staging.path, spec, checked,
                                                _nhwc_inputs(graph.translated_model))
+                client_summary = _check_client(config, staging.path, spec, client_cases, feed_sets, expected,
+                                               _nhwc_inputs(graph.translated_model))
+                batching_choice = _auto_batching(config, staging.path, spec, feed_sets, _nhwc_inputs(graph.translated_model))
             report = _report(config, graph, spec, parity, serving_notes)
+            if client_summary:
+                report["client_signatures"] = client_summary
+            if batching_choice is not None:
+                report["batching"] = batching_choice.as_dict()
             with timer.stage("publish", str(Path(config.serving_root) / config.name)):
                 def finalize(version: int, path: Path) -> None:
                     report["version"] = version
@@ -82,7 +94,9 @@ def convert(config: ConversionConfig) -> ConversionResult:
                 version, version_dir = publish_staged(staging, config.version, config.force, finalize)
                 published = True
                 after_publish(config.serving_root, config.name, config.version_policy, config.version_labels,
-                              config.batching, signature_inputs(spec))
+                              config.batching, signature_inputs(spec),
+                              **({**batching_choice.params, "comments": batching_choice.reasons}
+                                 if batching_choice is not None else {}))
         except BaseException:
             if not published:        # a published version stays; only the unfinished staging folder goes
                 staging.discard()
@@ -178,6 +192,33 @@ def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: Signat
                               config.rtol, config.serving_version)
     raise_for(serving.check)
     return serving.notes
+
+
+def _check_client(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, cases, feed_sets: list,
+                  expected: dict, nhwc_inputs: frozenset[str]) -> dict | None:
+    """The client signatures (issue 21) through the C API loader, against the references; warmup records."""
+    if not config.client.enabled:
+        return None
+    from converter.savedmodel.client_signatures import labelled_output
+
+    index = next(i for i, s in enumerate(feed_sets) if s.label == "normal")
+    label_index = [o.key for o in spec.outputs].index(labelled_output(spec, config.client).key)
+    reference = expected.get("pytorch", expected["onnxruntime"])[index][label_index]
+    return check_client_signatures(saved_model_dir, spec, config.client, cases,
+                                   signature_feeds(spec, feed_sets[index].feeds, nhwc_inputs), np.asarray(reference),
+                                   config.atol, config.rtol, config.name)
+
+
+def _auto_batching(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, feed_sets: list,
+                   nhwc_inputs: frozenset[str]):
+    """--batching auto: batching parameters from the staged model's latency curve (converter/serving/batching_auto)."""
+    if not (config.batching and config.batching_auto):
+        return None
+    from converter.serving.batching_auto import auto_batching
+
+    feeds = next(s for s in feed_sets if s.label == "normal").feeds
+    return auto_batching(saved_model_dir, config.name, config.signature, signature_feeds(spec, feeds, nhwc_inputs),
+                         config.latency_budget_ms)
 
 
 def _report(config: ConversionConfig, graph: _Graph, spec: SignatureSpec, parity: ParityReport,

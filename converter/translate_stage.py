@@ -30,13 +30,15 @@ class TranslateSettings:
     staging_path: str                     # the SavedModel goes here
     signature_names: tuple[str, ...]
     batch_split: int = 1                  # slices a batch runs as (1: unsplit), resolved from --batch-split
+    client: dict | None = None            # ClientSignatureOptions.as_dict() (issue 21), None without them
 
     @classmethod
     def from_config(cls, config: ConversionConfig, work_dir: Path, data_dir: str, staging_path: Path,
                     signature_names: tuple[str, ...], batch_split: int = 1) -> "TranslateSettings":
         return cls(config.backend, config.variable_threshold_bytes, str(Path(work_dir).resolve()),
                    str(Path(data_dir).resolve()) if data_dir else "", str(Path(staging_path).resolve()),
-                   tuple(signature_names), batch_split)
+                   tuple(signature_names), batch_split,
+                   config.client.as_dict() if config.client.enabled else None)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -83,8 +85,12 @@ class InProcessTranslation:
         self._module = translate(self._model, self._settings)
 
     def save(self) -> SignatureSpec:
+        from converter.client_options import ClientSignatureOptions
+
+        client = ClientSignatureOptions.from_dict(self._settings.client) if self._settings.client else None
         spec = export_saved_model(self._module, self._model, self._settings.staging_path,
-                                  self._settings.signature_names, batch_split=self._settings.batch_split)
+                                  self._settings.signature_names, batch_split=self._settings.batch_split,
+                                  client=client)
         self._module = None          # its tf.Variables (a copy of every weight) are on disk now
         gc.collect()
         return spec

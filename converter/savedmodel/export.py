@@ -8,6 +8,7 @@ import onnx
 import tensorflow as tf
 
 from converter.savedmodel.batch_split import run_split
+from converter.savedmodel.client_signatures import build_client_functions, set_method_names, signature_plan
 from converter.savedmodel.signature import SignatureSpec, signature_spec_from_onnx
 from converter.tf_ops.translate import scope_name
 
@@ -37,8 +38,9 @@ class ServingModule(tf.Module):
 
 def export_saved_model(model, onnx_model: onnx.ModelProto, path: str | Path,
                        signature_names: tuple[str, ...] = ("serving_default",),
-                       spec: SignatureSpec | None = None, batch_split: int = 1) -> SignatureSpec:
-    """Save `model` at `path` with the given signature names (all the same function). Returns the spec."""
+                       spec: SignatureSpec | None = None, batch_split: int = 1, client=None) -> SignatureSpec:
+    """Save `model` at `path` with the given signature names (all the same function) and, with `client`
+    (ClientSignatureOptions), the client signatures beside them. Returns the spec."""
     spec = spec or signature_spec_from_onnx(onnx_model)
     for t in spec.inputs:
         if t.shape and t.shape[0] is not None:
@@ -46,6 +48,18 @@ def export_saved_model(model, onnx_model: onnx.ModelProto, path: str | Path,
     module = ServingModule(model, spec, batch_split)
     concrete = module.serve.get_concrete_function()
     names = tuple(dict.fromkeys(signature_names))
-    tf.saved_model.save(module, str(path), signatures={name: concrete for name in names},
+    signatures = {name: concrete for name in names}
+    if client is not None and client.enabled:
+        signatures.update(build_client_functions(module._serve, spec, client, _nhwc_inputs(onnx_model)))
+    tf.saved_model.save(module, str(path), signatures=signatures,
                         options=tf.saved_model.SaveOptions(experimental_skip_saver=False))
+    if client is not None and client.enabled:
+        set_method_names(Path(path), signature_plan(spec, client))
     return spec
+
+
+def _nhwc_inputs(model: onnx.ModelProto) -> frozenset[str]:
+    for prop in model.metadata_props:
+        if prop.key == "converter.nhwc_inputs":
+            return frozenset(n for n in prop.value.split(",") if n)
+    return frozenset()

@@ -63,7 +63,9 @@ def build_batching_parameters(**params) -> BatchingParameters:
 
 def write_batching_parameters(serving_root: Path, signature_inputs: dict[str, tuple[tuple[int, ...], str]],
                               **params) -> Path:
-    """Write serving_root/batching_parameters.txt atomically; params override DEFAULTS."""
+    """Write serving_root/batching_parameters.txt atomically; params override DEFAULTS. `comments` (a list
+    of lines, from --batching auto) are written above the values as `#` lines (text format comments)."""
+    comments = list(params.pop("comments", ()) or ())
     variable = check_batchable(signature_inputs)
     if variable and not params.get("pad_variable_length_inputs", False):
         log.warning("--batching: inputs %s have dynamic non-batch dims; requests of different lengths will fail "
@@ -74,7 +76,7 @@ def write_batching_parameters(serving_root: Path, signature_inputs: dict[str, tu
     target = serving_root / BATCHING_FILENAME
     fd, tmp = tempfile.mkstemp(prefix=".batching.", dir=serving_root)
     with os.fdopen(fd, "w") as handle:
-        handle.write(text_format.MessageToString(message))
+        handle.write("".join(f"# {line}\n" for line in comments) + text_format.MessageToString(message))
     os.chmod(tmp, 0o644)
     os.replace(tmp, target)
     log.info("wrote %s", target)

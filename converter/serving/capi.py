@@ -3,7 +3,8 @@
 `TF_LoadSessionFromSavedModel` (libtensorflow_cc.so.2 in the tensorflow wheel) restores variables,
 runs the init op and returns the MetaGraphDef, exactly as the server's SavedModelBundle loader does.
 Nothing here imports TensorFlow's Python layer, so a process using only this module sees TF's own
-op registry and nothing Python registered. Strings (DT_STRING) are not supported as inputs/outputs.
+op registry and nothing Python registered. Strings (DT_STRING) go in and out as numpy object arrays of
+bytes (TF_TString elements, through the C API's TF_String* functions).
 """
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
         "TF_AllocateTensor": (p, [i, ctypes.POINTER(ctypes.c_int64), i, s]),
         "TF_DeleteTensor": (None, [p]), "TF_TensorData": (p, [p]), "TF_TensorByteSize": (s, [p]),
         "TF_NumDims": (i, [p]), "TF_Dim": (ctypes.c_int64, [p, i]), "TF_TensorType": (i, [p]),
+        "TF_StringInit": (None, [p]), "TF_StringCopy": (None, [p, ctypes.c_char_p, s]),
+        "TF_StringGetDataPointer": (p, [p]), "TF_StringGetSize": (s, [p]),
     }
     for name, (restype, argtypes) in signatures.items():
         function = getattr(lib, name)
@@ -133,7 +136,26 @@ def registered_op_names() -> set[str]:
     return {op.name for op in protos.op_def.OpList.FromString(raw).op}
 
 
+_TF_STRING = 7
+_TSTRING_BYTES = 24          # sizeof(TF_TString)
+
+
+def _to_string_tensor(lib, array: np.ndarray):
+    flat = [bytes(v) if not isinstance(v, str) else v.encode() for v in array.reshape(-1)]
+    dims = (ctypes.c_int64 * array.ndim)(*array.shape)
+    tensor = lib.TF_AllocateTensor(_TF_STRING, dims, array.ndim, len(flat) * _TSTRING_BYTES)
+    base = lib.TF_TensorData(tensor)
+    for index, value in enumerate(flat):
+        element = base + index * _TSTRING_BYTES
+        lib.TF_StringInit(element)
+        lib.TF_StringCopy(element, value, len(value))
+    return tensor
+
+
 def _to_tensor(lib, array: np.ndarray):
+    array = np.asarray(array)
+    if array.dtype.kind in "OSU":
+        return _to_string_tensor(lib, array)
     array = np.ascontiguousarray(array)
     if array.dtype not in _NUMPY_TO_TF:
         raise BadInputError(f"input dtype {array.dtype} is not supported by the C API runner (strings are not)")
@@ -146,6 +168,14 @@ def _to_tensor(lib, array: np.ndarray):
 
 def _from_tensor(lib, tensor) -> np.ndarray:
     dtype_enum = lib.TF_TensorType(tensor)
+    if dtype_enum == _TF_STRING:
+        shape = tuple(lib.TF_Dim(tensor, d) for d in range(lib.TF_NumDims(tensor)))
+        base, count = lib.TF_TensorData(tensor), int(np.prod(shape, dtype=np.int64))
+        values = np.empty(count, dtype=object)
+        for index in range(count):
+            element = base + index * _TSTRING_BYTES
+            values[index] = ctypes.string_at(lib.TF_StringGetDataPointer(element), lib.TF_StringGetSize(element))
+        return values.reshape(shape)
     if dtype_enum not in _TF_TO_NUMPY:
         raise ConverterError(f"output TF_DataType {dtype_enum} is not supported by the C API runner (strings are not)")
     shape = tuple(lib.TF_Dim(tensor, d) for d in range(lib.TF_NumDims(tensor)))

@@ -1,10 +1,14 @@
-"""A TF Serving client: Predict and GetModelMetadata over gRPC (port 8500) or REST (port 8501).
+"""A TF Serving client: Predict, Classify and GetModelMetadata over gRPC (port 8500) or REST (port 8501).
+
+Encoded images (the predict_image_bytes signature) travel as DT_STRING tensors over gRPC and as
+{"b64": ...} objects over REST; Classify sends tf.Examples (REST: feature dicts, bytes as {"b64": ...}).
 
 Every failure becomes a ServingClientError (exit code 2) with one line: what the server or the
 network said and what to check.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import urllib.error
@@ -15,11 +19,11 @@ import grpc
 import numpy as np
 import tensorflow as tf
 from google.protobuf import json_format
-from tensorflow_serving.apis import (get_model_metadata_pb2, model_service_pb2_grpc,
+from tensorflow_serving.apis import (classification_pb2, get_model_metadata_pb2, model_service_pb2_grpc,
                                      get_model_status_pb2, prediction_service_pb2_grpc)
 
 from converter.errors import BadInputError
-from converter.serving.warmup import build_predict_request
+from converter.serving.warmup import build_classification_request, build_predict_request
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,23 @@ class GrpcClient:
         except grpc.RpcError as err:
             raise _grpc_error(err, t) from None
         return {key: tf.make_ndarray(proto) for key, proto in response.outputs.items()}
+
+    def classify(self, examples: list[dict]) -> list[list[tuple[str, float]]]:
+        """Classify API: one feature dict per example (bytes -> bytes feature, arrays -> float/int64
+        features); returns [(label, score), ...] per example, best first."""
+        from converter.savedmodel.classify import make_example
+
+        t = self.target
+        request = build_classification_request(t.model, t.signature, [make_example(e) for e in examples])
+        if t.version is not None:
+            request.model_spec.version.value = int(t.version)
+        elif t.label is not None:
+            request.model_spec.version_label = t.label
+        try:
+            response = prediction_service_pb2_grpc.PredictionServiceStub(self.channel).Classify(request, timeout=t.timeout)
+        except grpc.RpcError as err:
+            raise _grpc_error(err, t) from None
+        return [[(c.label, c.score) for c in result.classes] for result in response.result.classifications]
 
     def metadata(self) -> dict:
         if self._metadata is None:
@@ -161,16 +182,52 @@ class RestClient:
         if validate:
             check_inputs(signature, self.target.signature, inputs)
         body = {"signature_name": self.target.signature,
-                "inputs": {name: np.asarray(value).tolist() for name, value in inputs.items()}}
+                "inputs": {name: rest_value(value) for name, value in inputs.items()}}
         outputs = self._call(self._url(":predict"), body)["outputs"]
         specs = signature.get("outputs", {})
         if not isinstance(outputs, dict):  # TF Serving drops the key when the signature has one output
             outputs = {next(iter(specs), "outputs"): outputs}
-        return {key: np.asarray(value, dtype=_DTYPE_BY_NAME.get(specs.get(key, {}).get("dtype"))) for key, value in
-                outputs.items()}
+        return {key: _rest_output(value, specs.get(key, {}).get("dtype")) for key, value in outputs.items()}
+
+    def classify(self, examples: list[dict]) -> list[list[tuple[str, float]]]:
+        """REST :classify with {"examples": [feature dicts]}; returns [(label, score), ...] per example."""
+        body = {"signature_name": self.target.signature,
+                "examples": [{k: rest_value(v) for k, v in e.items()} for e in examples]}
+        results = self._call(self._url(":classify"), body)["result"]
+        return [[(str(label), float(score)) for label, score in row] for row in results]
 
     def close(self):
         pass
+
+
+def rest_value(value):
+    """JSON for TF Serving's REST API: bytes (encoded images) as {"b64": ...}, arrays as nested lists."""
+    if isinstance(value, bytes):
+        return {"b64": base64.b64encode(value).decode("ascii")}
+    array = np.asarray(value)
+    if array.dtype.kind in "OS":
+        return rest_value(bytes(array.item())) if array.ndim == 0 else [rest_value(v) for v in array]
+    return array.tolist()
+
+
+def _rest_output(value, dtype_name: str | None) -> np.ndarray:
+    if dtype_name == "DT_STRING":          # labels come back as JSON strings; bytes like over gRPC
+        return np.vectorize(lambda v: base64.b64decode(v["b64"]) if isinstance(v, dict) else str(v).encode(),
+                            otypes=[object])(np.asarray(value, dtype=object))
+    return np.asarray(value, dtype=_DTYPE_BY_NAME.get(dtype_name))
+
+
+def image_feeds(paths: list, key: str = "image_bytes") -> dict[str, np.ndarray]:
+    """Image files as the predict_image_bytes signature's input: a [N] array of the encoded bytes."""
+    from pathlib import Path
+
+    values = []
+    for path in paths:
+        try:
+            values.append(Path(path).read_bytes())
+        except OSError as error:
+            raise BadInputError(f"--images {path}: cannot read it ({error.strerror})") from None
+    return {key: np.array(values, dtype=object)}
 
 
 def signature_from_metadata(metadata: dict, signature: str) -> dict:

@@ -44,6 +44,7 @@ class SignatureResult:
     outputs: dict[str, OutputCheck] = field(default_factory=dict)
     seconds: float | None = None
     error: str | None = None
+    code: int | None = None          # TF status code of the error (3: INVALID_ARGUMENT)
 
     @property
     def ok(self) -> bool:
@@ -117,7 +118,7 @@ def _spawn_child(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs
                                  f"without a result ({tail[0]})")
         result = json.loads(result_path.read_text())
         outputs_path = workdir / "outputs.npz"
-        outputs = dict(np.load(outputs_path)) if outputs_path.exists() else {}
+        outputs = dict(np.load(outputs_path, allow_pickle=True)) if outputs_path.exists() else {}
     if "crash" in result:
         raise ConverterError(f"serving load check of {version_dir} crashed: {result['crash'].strip().splitlines()[-1]}")
     return result, outputs
@@ -146,7 +147,8 @@ def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], ru
         run = runs[entry["run"]]
         tag = run.get("label") or (None if len(runs) == 1 else str(entry["run"]))
         label = f"{entry['signature']}[{tag}]" if tag else entry["signature"]
-        sig = signatures[label] = SignatureResult(label, seconds=entry.get("seconds"), error=entry["error"])
+        sig = signatures[label] = SignatureResult(label, seconds=entry.get("seconds"), error=entry["error"],
+                                                  code=entry.get("code"))
         if entry["error"]:
             problems.append(f"signature {label}: {entry['error']}")
             continue

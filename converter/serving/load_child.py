@@ -73,7 +73,7 @@ def run_request(request: dict, workdir: Path) -> dict:
         result["load_error"] = str(err)
         return result
     result["load_seconds"] = time.perf_counter() - start
-    feed_archive = np.load(workdir / "feeds.npz")
+    feed_archive = np.load(workdir / "feeds.npz", allow_pickle=True)   # our own file; strings are object arrays
     outputs = {}
     with session:
         signatures = {k: v for k, v in session.meta_graph.signature_def.items() if k != INIT_OP_SIGNATURE}
@@ -91,6 +91,7 @@ def run_request(request: dict, workdir: Path) -> dict:
                         outputs.update({f"{index}/{name}/{k}": v for k, v in values.items()})
                     except Exception as err:  # one line per failed run, the parent decides
                         entry["error"] = str(err).replace("\n", " ")
+                        entry["code"] = getattr(err, "code", None)      # TF status code (3: INVALID_ARGUMENT)
                 result["runs"].append(entry)
     np.savez(workdir / "outputs.npz", **outputs)
     result["python_tensorflow_imported"] = "tensorflow.python" in sys.modules  # must stay False

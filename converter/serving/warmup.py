@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+from tensorflow_serving.apis import classification_pb2, predict_pb2, prediction_log_pb2, regression_pb2
 
 from converter.errors import BadInputError
 
@@ -57,20 +57,79 @@ def write_warmup_requests(version_dir: Path, model_name: str, signature_name: st
     return target
 
 
-def read_warmup_requests(path: Path) -> list[predict_pb2.PredictRequest]:
-    """Parse a warmup file back into PredictRequests (the way TF Serving's warmup reader does)."""
+def predict_log(model_name: str, signature_name: str, feeds: dict[str, np.ndarray]) -> prediction_log_pb2.PredictionLog:
+    """A warmup record of a Predict call (string inputs: numpy object arrays of bytes)."""
+    request = build_predict_request(model_name, signature_name, feeds)
+    return prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+
+
+def build_classification_request(model_name: str, signature_name: str, serialized_examples: list[bytes],
+                                 kind=classification_pb2.ClassificationRequest):
+    """A ClassificationRequest (or RegressionRequest) of serialized tf.Examples (input.example_list)."""
+    from tensorflow.core.example import example_pb2
+
+    request = kind()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = signature_name
+    for raw in serialized_examples:
+        request.input.example_list.examples.append(example_pb2.Example.FromString(raw))
+    return request
+
+
+def classify_log(model_name: str, signature_name: str, serialized_examples: list[bytes]) -> prediction_log_pb2.PredictionLog:
+    request = build_classification_request(model_name, signature_name, serialized_examples)
+    return prediction_log_pb2.PredictionLog(classify_log=prediction_log_pb2.ClassifyLog(request=request))
+
+
+def regress_log(model_name: str, signature_name: str, serialized_examples: list[bytes]) -> prediction_log_pb2.PredictionLog:
+    request = build_classification_request(model_name, signature_name, serialized_examples,
+                                           regression_pb2.RegressionRequest)
+    return prediction_log_pb2.PredictionLog(regress_log=prediction_log_pb2.RegressLog(request=request))
+
+
+def append_warmup_records(version_dir: Path, records: list[prediction_log_pb2.PredictionLog]) -> Path:
+    """Add records (client signatures: image bytes, classify) after the existing ones, atomically."""
+    target = Path(version_dir) / WARMUP_RELATIVE_PATH
+    existing = ([raw for raw in tf.data.TFRecordDataset(str(target)).as_numpy_iterator()]
+                if target.exists() else [])
+    if len(existing) + len(records) > MAX_WARMUP_RECORDS:
+        raise BadInputError(f"warmup: {len(existing) + len(records)} requests, TF Serving reads at most "
+                            f"{MAX_WARMUP_RECORDS}; pass fewer --warmup-batch-sizes")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    with tf.io.TFRecordWriter(str(tmp)) as writer:
+        for raw in existing:
+            writer.write(raw)
+        for record in records:
+            writer.write(record.SerializeToString())
+    os.replace(tmp, target)
+    log.info("added %d warmup requests to %s", len(records), target)
+    return target
+
+
+def read_warmup_requests(path: Path) -> list:
+    """Parse a warmup file back into PredictRequests and ClassificationRequests (as TF Serving's reader does)."""
     requests = []
     for raw in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
         entry = prediction_log_pb2.PredictionLog.FromString(raw)
-        if entry.WhichOneof("log_type") != "predict_log":
-            raise BadInputError(f"{path}: record {len(requests)} is {entry.WhichOneof('log_type')}, expected predict_log")
-        requests.append(entry.predict_log.request)
+        kind = entry.WhichOneof("log_type")
+        if kind == "predict_log":
+            requests.append(entry.predict_log.request)
+        elif kind in ("classify_log", "regress_log"):
+            requests.append(getattr(entry, kind).request)
+        else:
+            raise BadInputError(f"{path}: record {len(requests)} is {kind}, expected predict_log or classify_log")
     if len(requests) > MAX_WARMUP_RECORDS:
         raise BadInputError(f"{path}: {len(requests)} records, TF Serving reads at most {MAX_WARMUP_RECORDS}")
     return requests
 
 
-def request_feeds(request: predict_pb2.PredictRequest) -> dict[str, np.ndarray]:
+def request_feeds(request) -> dict[str, np.ndarray]:
+    """The signature feeds of a request: its tensors, or for Classify the serialized Examples as `inputs`
+    (what TF Serving's classifier feeds the signature's one input)."""
+    if isinstance(request, (classification_pb2.ClassificationRequest, regression_pb2.RegressionRequest)):
+        examples = [e.SerializeToString() for e in request.input.example_list.examples]
+        return {"inputs": np.array(examples, dtype=object)}
     return {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
 
 

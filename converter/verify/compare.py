@@ -38,9 +38,12 @@ def differences(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: flo
     if actual.size == 0:
         return Differences(0.0, 0.0, 0.0, True)
     if actual.dtype.kind not in "fc" and expected.dtype.kind not in "fc":
+        # integers exactly; strings (class labels) as Python objects, so bytes and str compare by value
+        if actual.dtype.kind in "OSU" or expected.dtype.kind in "OSU":
+            actual, expected = actual.astype(object), expected.astype(object)
         mismatches = int(np.sum(actual != expected))
         return Differences(float(mismatches > 0), float(mismatches > 0), 0.0, mismatches == 0,
-                           f"{mismatches} elements differ" if mismatches else "")
+                           f"{mismatches} of {actual.size} elements differ" if mismatches else "")
     a, e = actual.astype(np.float64), expected.astype(np.float64)
     finite = np.isfinite(e) & np.isfinite(a)
     same_special = np.array_equal(np.isnan(a), np.isnan(e)) and np.array_equal(a[~finite & ~np.isnan(a)],

@@ -39,7 +39,8 @@ def _served(version_dir, feed):
 @pytest.mark.slow
 def test_convolutional_model_runs_in_two_slices_with_unchanged_numbers(tmp_path):
     (tmp_path / "split").mkdir(), (tmp_path / "plain").mkdir()
-    model, split_dir = _convert(tmp_path / "split", ResidualCNN(), "image:float32:1x3x32x32", [])
+    model, split_dir = _convert(tmp_path / "split", ResidualCNN(), "image:float32:1x3x32x32",
+                               ["--batch-split", "auto"])
     _, plain_dir = _convert(tmp_path / "plain", ResidualCNN(), "image:float32:1x3x32x32", ["--batch-split", "off"])
     assert read_report(split_dir)["batch_split"] == 2
     assert read_report(plain_dir)["batch_split"] == 1
@@ -62,7 +63,7 @@ def test_convolutional_model_runs_in_two_slices_with_unchanged_numbers(tmp_path)
 
 @pytest.mark.slow
 def test_graph_without_convolutions_stays_unsplit(tmp_path):
-    _, version_dir = _convert(tmp_path, TokenMLP(), "tokens:float32:1x7x16", [])
+    _, version_dir = _convert(tmp_path, TokenMLP(), "tokens:float32:1x7x16", ["--batch-split", "auto"])
     assert read_report(version_dir)["batch_split"] == 1
 
 
@@ -74,11 +75,11 @@ def test_model_mixing_samples_fails_parity_with_hint_then_converts_unsplit(tmp_p
     root = tmp_path / "serving_models"
     args = ["--checkpoint", checkpoint, "--model-class", f"{__name__}:BatchCentredCNN",
             "--input", "image:float32:4x3x8x8", "--output", "y", "--name", "m", "--serving-root", root]
-    failed = run_script("convert.py", *args)
+    failed = run_script("convert.py", *args, "--batch-split", "2")
     assert failed.code != 0
     assert "--batch-split off" in failed.stderr, failed.stderr[-2000:]
     assert not (root / "m" / "1").exists()
-    converted = run_script("convert.py", *args, "--batch-split", "off")
+    converted = run_script("convert.py", *args)          # the default: unsplit
     assert converted.code == 0, converted.stderr[-2000:]
     assert read_report(root / "m" / "1")["batch_split"] == 1
 

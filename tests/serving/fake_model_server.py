@@ -6,7 +6,8 @@ on 127.0.0.1 with ephemeral ports. Models come from a models.config (version pol
 applied), each version is loaded with TF's C API loader (TF_LoadSessionFromSavedModel, tags
 "serve") and its warmup file is replayed, as the server does. Errors follow TF Serving's codes and
 messages (servables/tensorflow/predict_util.cc, model_servers/server_core.cc). It is a test
-double: no batching, no model reloading, no Classify/Regress, REST only in the columnar format.
+double: no batching, no model reloading, no Regress; Classify as classifier.cc runs it; REST in the columnar
+format (with {"b64": ...} strings) and :classify.
 """
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import grpc
 import tensorflow as tf
-from tensorflow_serving.apis import model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import (classification_pb2, model_service_pb2_grpc, predict_pb2,
+                                     prediction_service_pb2_grpc)
 
 from tests.serving.fake_rest_api import RestHandler
-from tests.serving.fake_servables import ModelStore, ServingError, metadata_response, run_signature, status_response
+from tests.serving.fake_servables import (ModelStore, ServingError, metadata_response, run_classify, run_signature,
+                                          status_response)
 
 
 class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
@@ -40,6 +43,19 @@ class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         response.model_spec.signature_name = request.model_spec.signature_name or "serving_default"
         for key, value in outputs.items():
             response.outputs[key].CopyFrom(tf.make_tensor_proto(value))
+        return response
+
+    def Classify(self, request, context):
+        try:
+            version, session = self.store.resolve(request.model_spec)
+            examples = [e.SerializeToString() for e in request.input.example_list.examples]
+            result = run_classify(session, request.model_spec.signature_name, examples)
+        except ServingError as err:
+            context.abort(err.code, err.message)
+        response = classification_pb2.ClassificationResponse(result=result)
+        response.model_spec.name = request.model_spec.name
+        response.model_spec.version.value = version
+        response.model_spec.signature_name = request.model_spec.signature_name or "serving_default"
         return response
 
     def GetModelMetadata(self, request, context):

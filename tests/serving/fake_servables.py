@@ -11,7 +11,7 @@ from pathlib import Path
 
 import grpc
 import numpy as np
-from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
+from tensorflow_serving.apis import classification_pb2, get_model_metadata_pb2, get_model_status_pb2
 
 from converter.serving.capi import SavedModelSession, TFStatusError
 from converter.serving.model_config import ModelPolicy, read_models_config, version_dirs
@@ -60,7 +60,10 @@ class ModelStore:
         warmup = version_dir / WARMUP_RELATIVE_PATH
         if warmup.exists():  # TF Serving replays these before marking the version AVAILABLE
             for request in read_warmup_requests(warmup):
-                run_signature(session, request.model_spec.signature_name, request_feeds(request), [])
+                if isinstance(request, classification_pb2.ClassificationRequest):
+                    run_classify(session, request.model_spec.signature_name, list(request_feeds(request)["inputs"]))
+                else:
+                    run_signature(session, request.model_spec.signature_name, request_feeds(request), [])
         return session
 
     def resolve(self, spec) -> tuple[int, SavedModelSession]:
@@ -110,6 +113,49 @@ def run_signature(session: SavedModelSession, signature_name: str, feeds: dict[s
     except TFStatusError as err:
         raise ServingError(_GRPC_BY_TF_CODE.get(err.code, grpc.StatusCode.UNKNOWN), str(err)) from None
     return dict(zip(keys, values))
+
+
+CLASSIFY_METHOD = "tensorflow/serving/classify"
+
+
+def run_classify(session: SavedModelSession, signature_name: str,
+                 serialized_examples: list[bytes]) -> classification_pb2.ClassificationResult:
+    """TensorFlowClassifier (servables/tensorflow/classifier.cc): the signature checks and messages, the
+    serialized Examples fed to the one input, classes/scores [batch, K] turned into a ClassificationResult."""
+    signature_name = signature_name or "serving_default"
+    signatures = session.meta_graph.signature_def
+    if signature_name not in signatures:
+        raise ServingError(grpc.StatusCode.INVALID_ARGUMENT, f"No signature was found with the name: {signature_name}")
+    signature = signatures[signature_name]
+    if signature.method_name != CLASSIFY_METHOD:
+        raise ServingError(grpc.StatusCode.INVALID_ARGUMENT, "Expected classification signature method_name to be "
+                           f"{CLASSIFY_METHOD}. Was: {signature.method_name}")
+    if len(signature.inputs) != 1:
+        raise ServingError(grpc.StatusCode.INVALID_ARGUMENT, "Classification signature must contain 1 input")
+    keys = [k for k in ("classes", "scores") if k in signature.outputs]
+    if not keys or len(signature.outputs) != len(keys):
+        raise ServingError(grpc.StatusCode.INVALID_ARGUMENT, "Expected classification signature outputs to contain "
+                           "at least one of classes and scores, and nothing else")
+    if not serialized_examples:
+        raise ServingError(grpc.StatusCode.INVALID_ARGUMENT, "Input is empty.")
+    (input_info,) = signature.inputs.values()
+    try:
+        values = dict(zip(keys, session.run({input_info.name: np.array(serialized_examples, dtype=object)},
+                                            [signature.outputs[k].name for k in keys])))
+    except TFStatusError as err:
+        raise ServingError(_GRPC_BY_TF_CODE.get(err.code, grpc.StatusCode.UNKNOWN), str(err)) from None
+    result = classification_pb2.ClassificationResult()
+    batch = len(serialized_examples)
+    for row in range(batch):
+        classification = result.classifications.add()
+        count = values[keys[0]].shape[1]
+        for col in range(count):
+            entry = classification.classes.add()
+            if "classes" in values:
+                entry.label = values["classes"][row, col].decode("utf-8", "replace")
+            if "scores" in values:
+                entry.score = float(values["scores"][row, col])
+    return result
 
 
 def metadata_response(store: ModelStore, request) -> get_model_metadata_pb2.GetModelMetadataResponse:

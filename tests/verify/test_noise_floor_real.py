@@ -19,7 +19,7 @@ from converter.export import export_to_onnx
 from converter.onnx_passes.pipeline import run_passes
 from converter.savedmodel.export import export_saved_model
 from converter.verify import make_feed_sets, onnxruntime_outputs, verify_saved_model
-from tests.library_models import torchvision_models
+from benchmarks.zoo import torchvision_shim
 
 pytestmark = pytest.mark.slow
 SPECS = (InputSpec.parse("x:float32:2x3x96x96"),)
@@ -29,7 +29,7 @@ SPECS = (InputSpec.parse("x:float32:2x3x96x96"),)
 def deep(tmp_path_factory):
     """(exported ONNX model, feed sets, references {pytorch, onnxruntime}) of a calibrated ResNet-18."""
     torch.manual_seed(0)
-    model = torchvision_models().resnet18(num_classes=100)
+    model = _torchvision_models().resnet18(num_classes=100)
     model.train()
     with torch.no_grad():
         for _ in range(3):
@@ -111,3 +111,10 @@ def test_wrong_only_at_batch_8_fails_at_batch_8(deep):
     failing = {(r.batch, r.inputs) for r in report.failures()}
     assert failing == {(8, "normal")}, report.table()
 
+
+
+def _torchvision_models():
+    torchvision_shim.install()
+    import torchvision.models
+
+    return torchvision.models
