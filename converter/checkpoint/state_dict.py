@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import torch
 
-from converter.errors import BadInputError
+from converter.errors import BadInputError, typed_first_line
 
 logger = logging.getLogger(__name__)
 
@@ -23,21 +24,35 @@ def extract_state_dict(obj, source: str) -> tuple[dict, list[str]]:
     """(state_dict, notes) from a plain state_dict or a training-loop dict holding one."""
     notes: list[str] = []
     if _is_tensor_dict(obj):
-        state = dict(obj)
+        state = _rekeyed(obj, "")
     elif isinstance(obj, Mapping):
         key = next((k for k in NESTED_KEYS if _is_tensor_dict(obj.get(k))), None)
         if key is None:
             keys = ", ".join(repr(k) for k in list(obj)[:8])
             raise BadInputError(f"checkpoint {source}: a dict without model weights (keys: {keys}); expected a "
                                 f"state_dict or a dict holding one under {'/'.join(NESTED_KEYS)}")
-        state = dict(obj[key])
+        state = _rekeyed(obj[key], "")
         notes.append(f"state_dict found under key {key!r}")
     else:
         raise BadInputError(f"checkpoint {source}: holds a {type(obj).__name__}, not a state_dict")
     if all(k.startswith("module.") for k in state):
-        state = {k[len("module."):]: v for k, v in state.items()}
+        state = _rekeyed(state, "module.")
         notes.append("stripped the DataParallel prefix 'module.' from every key")
     return state, notes
+
+
+def _rekeyed(state: Mapping, prefix: str) -> OrderedDict:
+    """A copy of `state` without `prefix` on its keys that keeps torch's `_metadata` (each module's saved
+    version, re-keyed the same way): modules such as BatchNorm and torchvision's MNASNet read it in
+    `_load_from_state_dict`, and MNASNet refuses to load without it."""
+    copy = OrderedDict((k[len(prefix):], v) for k, v in state.items())
+    metadata = getattr(state, "_metadata", None)
+    if metadata is not None:
+        module = prefix[:-1]       # "module." -> the metadata key "module"; "" -> the root ""
+        copy._metadata = OrderedDict(
+            (key if not module else key[len(module):].lstrip("."), value) for key, value in metadata.items()
+            if not module or key == module or key.startswith(module + "."))
+    return copy
 
 
 def _strip_common_prefix(state: dict, expected: Mapping) -> tuple[dict, str | None]:
@@ -46,7 +61,7 @@ def _strip_common_prefix(state: dict, expected: Mapping) -> tuple[dict, str | No
     if len(prefixes) != 1 or not all("." in k for k in state):
         return state, None
     prefix = prefixes.pop() + "."
-    stripped = {k[len(prefix):]: v for k, v in state.items()}
+    stripped = _rekeyed(state, prefix)
     return (stripped, prefix) if set(stripped) == set(expected) else (state, None)
 
 
@@ -73,5 +88,10 @@ def load_into(model: torch.nn.Module, state: dict, class_spec: str) -> list[str]
     if problems:
         raise BadInputError(f"state_dict does not match {class_spec}: {'; '.join(problems)}; "
                             f"check --model-class and --model-kwargs")
-    model.load_state_dict(state, strict=False)   # strictness checked above (num_batches_tracked tolerated)
+    try:
+        model.load_state_dict(state, strict=False)   # strictness checked above (num_batches_tracked tolerated)
+    except Exception as exc:   # noqa: BLE001 - a module's own _load_from_state_dict may raise anything
+        raise BadInputError(f"{class_spec} refused the state_dict in load_state_dict ({typed_first_line(exc)}); "
+                            "save it with torch.save(model.state_dict()), which keeps the module versions "
+                            "some models check") from None
     return notes

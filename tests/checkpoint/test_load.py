@@ -262,3 +262,56 @@ def test_trusted_pickled_module_imports_its_classes_from_model_path(tmp_path):
     loaded = load_checkpoint(ConversionConfig(checkpoint=tmp_path / "double.pt", name="m", trust_checkpoint=True,
                                               model_path=code_dir))
     np.testing.assert_array_equal(run_eager(loaded, {"x": np.ones((2, 2), np.float32)}, ["x"])[0], 2 * np.ones((2, 2)))
+
+
+_VERSIONED_NETS = textwrap.dedent("""
+    import torch
+    class Versioned(torch.nn.Module):
+        '''Checks its saved version on load, as torchvision's MNASNet does.'''
+        _version = 2
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 2)
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
+            version = local_metadata.get("version", None)
+            if version not in (1, 2):
+                raise ValueError(f"version should be set to 1 or 2 instead of {version}")
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Versioned()
+        def forward(self, x):
+            return self.inner.linear(x)
+    """)
+
+
+@pytest.mark.parametrize("wrap", ["plain", "nested", "data_parallel"])
+def test_module_versions_saved_with_the_state_dict_survive_loading(tmp_path, wrap):
+    """torch.save(model.state_dict()) keeps each module's version in `_metadata`; torchvision's MNASNet
+    refuses to load without it, so extracting and re-keying the weights must keep it."""
+    (tmp_path / "versioned_nets_for_load_test.py").write_text(_VERSIONED_NETS)
+    from converter.checkpoint.model_class import build_model
+
+    net = build_model("versioned_nets_for_load_test:Net", tmp_path, {}).eval()
+    state = torch.nn.DataParallel(net).state_dict() if wrap == "data_parallel" else net.state_dict()
+    assert state._metadata["inner" if wrap != "data_parallel" else "module.inner"]["version"] == 2
+    path = tmp_path / "versioned.pt"
+    torch.save({"state_dict": state} if wrap == "nested" else state, path)
+    loaded = load_checkpoint(ConversionConfig(checkpoint=path, name="m", model_class="versioned_nets_for_load_test:Net",
+                                              model_path=tmp_path))
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(run_eager(loaded, {"x": x}, ["x"])[0], expected)
+
+
+def test_a_module_refusing_the_state_dict_is_bad_input(tmp_path):
+    """Weights saved without torch's metadata (a dict rebuilt by hand): the model's own refusal is the
+    user's to fix, a one-line BadInputError, not an internal error."""
+    (tmp_path / "versioned_nets_for_load_test2.py").write_text(_VERSIONED_NETS)
+    path = tmp_path / "bare.pt"
+    torch.save({"inner.linear.weight": torch.ones(2, 4), "inner.linear.bias": torch.zeros(2)}, path)
+    with pytest.raises(BadInputError, match="refused the state_dict.*version should be set to 1 or 2"):
+        load_checkpoint(ConversionConfig(checkpoint=path, name="m", model_class="versioned_nets_for_load_test2:Net",
+                                         model_path=tmp_path))
