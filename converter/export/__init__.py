@@ -96,7 +96,12 @@ def _run_exporters(module, args, names, axes, example_outputs, config, path, war
             return "dynamo"
         except Exception as exc:   # noqa: BLE001 - any capture/translation failure means: try the other exporter
             reasons.append(f"dynamo: {typed_first_line(exc)}")
-            if config.exporter == "dynamo" or isinstance(module, torch.export.ExportedProgram):
+            if isinstance(module, torch.export.ExportedProgram):
+                raise UnsupportedModelError(
+                    f"ONNX export failed ({reasons[0]}); a torch.export program (.pt2) can only go through the "
+                    "torch.export-based exporter: to try the TorchScript-based one, save the model as a "
+                    "state_dict or a TorchScript trace instead") from None
+            if config.exporter == "dynamo":
                 raise UnsupportedModelError(f"ONNX export failed ({reasons[0]}); try --exporter torchscript") from None
             warnings_out.append(f"the torch.export-based exporter failed ({typed_first_line(exc)}); "
                                 f"fell back to the TorchScript-based exporter")

@@ -39,11 +39,22 @@ def export_dynamo(module, args, input_names: list[str], output_names: list[str],
     """Write `path` (and `<path>.data` when external_data) with the dynamo exporter."""
     try:
         program = capture(module, args, extra_axes)
-        onnx_program = torch.onnx.export(program, args, dynamo=True, verbose=False, input_names=input_names,
-                                         output_names=output_names, opset_version=opset, optimize=True)
+        try:
+            onnx_program = _to_onnx(program, args, input_names, output_names, opset)
+        except Exception as error:  # noqa: BLE001 - torch wraps the decomposition's ValueError in its own class
+            if _VIEW_FAILURE not in str(error) or not contiguous_before_reshape(program):
+                raise
+            logger.info("the exporter's decompositions met a reshape of a transposed tensor; exporting again "
+                        "with a contiguous copy before each such reshape")
+            onnx_program = _to_onnx(program, args, input_names, output_names, opset)
         onnx_program.save(str(path), external_data=external_data)
     finally:
         release_rewriter_state()
+
+
+def _to_onnx(program, args, input_names: list[str], output_names: list[str], opset: int):
+    return torch.onnx.export(program, args, dynamo=True, verbose=False, input_names=input_names,
+                             output_names=output_names, opset_version=opset, optimize=True)
 
 
 # What onnxscript's pattern matchers remember of the last match between two calls.
@@ -80,3 +91,41 @@ def release_rewriter_state() -> int:
                 continue
             released += "_graph" in held
     return released
+
+
+# torch's decompositions, with a symbolic batch, can turn a reshape of a transposed tensor into a view that
+# cannot exist, also when the model asked for .contiguous() in between (which the decomposition drops when
+# the recorded strides say the tensor already is): seen on T5's attention output (transformers' SDPA
+# attention, torch 2.13), "Cannot view a tensor with shape ...", and run_decompositions fails.
+_VIEW_FAILURE = "Cannot view a tensor with shape"
+_LAYOUT_OPS = (torch.ops.aten.transpose.int, torch.ops.aten.permute.default)
+_RESHAPES = (torch.ops.aten.reshape.default, torch.ops.aten.view.default)
+_CONTIGUOUS = torch.ops.aten.contiguous.default
+_COPY = torch.ops.aten.clone.default
+
+
+def contiguous_before_reshape(program) -> int:
+    """Make each reshape (or view, or .contiguous()) of a transposed/permuted tensor read an explicit copy of
+    it (aten.clone, which decompositions keep), so no impossible view is needed; the copy is an Identity in
+    ONNX, which the optimizer removes. Returns how many copies were made (0: nothing to do)."""
+    graph = program.graph
+    copies = 0
+    for node in list(graph.nodes):
+        if node.op != "call_function" or node.target not in (*_RESHAPES, _CONTIGUOUS):
+            continue
+        source = node.args[0]
+        value = getattr(source, "meta", {}).get("val")
+        if getattr(source, "target", None) not in _LAYOUT_OPS or value is None:
+            continue
+        if node.target == _CONTIGUOUS:
+            node.target, node.kwargs = _COPY, {"memory_format": torch.contiguous_format}
+        else:
+            with graph.inserting_before(node):
+                copy = graph.call_function(_COPY, (source,), {"memory_format": torch.contiguous_format})
+            with value.fake_mode:
+                copy.meta["val"] = value.clone(memory_format=torch.contiguous_format)
+            node.replace_input_with(source, copy)
+        copies += 1
+    if copies:
+        program.graph_module.recompile()
+    return copies
