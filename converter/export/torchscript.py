@@ -8,6 +8,8 @@ from pathlib import Path
 import torch
 from torch.utils import _pytree as pytree
 
+from converter.export.torchscript_symbolics import register_missing_symbolics
+
 logger = logging.getLogger(__name__)
 
 class FlatOutputs(torch.nn.Module):
@@ -31,6 +33,7 @@ def export_torchscript(module, args, input_names: list[str], output_names: list[
     """Write `path` with the TorchScript exporter (torch writes external data itself above 2 GB)."""
     if isinstance(module, torch.export.ExportedProgram):
         module = module.module()
+    register_missing_symbolics()
     if not _flat(example_outputs):
         # dict/list outputs: trace a flattening wrapper (scripted submodules keep their control flow)
         module = torch.jit.trace(FlatOutputs(module), args, strict=False, check_trace=False)
