@@ -32,6 +32,7 @@ from onnx import defs, version_converter
 from converter.backends import onnx_tf_adapter
 from converter.errors import OpTranslationError, UnsupportedModelError, UnsupportedOpsError
 from converter.tf_ops.preflight import iter_nodes
+from converter.tf_ops.registry import normal_domain
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ def _since(op_type: str, opset: int) -> int:
 
 
 def _op_key(node: onnx.NodeProto) -> tuple[str, str]:
-    return ("" if node.domain == "ai.onnx" else node.domain), node.op_type
+    return normal_domain(node.domain), node.op_type
 
 
 def _summary(error: Exception) -> str:

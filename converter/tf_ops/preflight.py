@@ -6,7 +6,7 @@ from collections import Counter
 import onnx
 
 from converter.errors import UnsupportedOpsError
-from converter.tf_ops.registry import OpRegistry
+from converter.tf_ops.registry import OpRegistry, normal_domain
 
 
 def iter_nodes(graph: onnx.GraphProto):
@@ -22,7 +22,7 @@ def iter_nodes(graph: onnx.GraphProto):
 
 
 def model_opsets(model: onnx.ModelProto) -> dict[str, int]:
-    return {("" if o.domain == "ai.onnx" else o.domain): o.version for o in model.opset_import}
+    return {normal_domain(o.domain): o.version for o in model.opset_import}
 
 
 def preflight(model: onnx.ModelProto, registry: OpRegistry) -> None:
