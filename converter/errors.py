@@ -67,6 +67,23 @@ class PublishError(ConverterError):
     exit_code = 2
 
 
+# One-line descriptions of another library's (often multi-line) exception, for our one-line messages.
+
+def first_line(error: object, last_too: bool = False) -> str:
+    """The first non-empty line of `str(error)`, stripped ("" when there is none). With last_too, also the
+    last one ("first ... last"): TF tracing errors start with "in user code:" and end with the cause."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return f"{lines[0]} ... {lines[-1]}" if last_too and len(lines) > 1 else lines[0]
+
+
+def typed_first_line(error: BaseException, last_too: bool = False) -> str:
+    """`Type: first line` (just `Type` for an empty message)."""
+    text = first_line(error, last_too)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 # Errors crossing a process boundary (the translate child): class and one-line message, never a traceback.
 
 def error_to_dict(error: BaseException) -> dict:

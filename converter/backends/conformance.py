@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from converter.errors import typed_first_line
+
 BACKENDS = ("native", "onnx-tf")
 KINDS = ("node", "simple", "pytorch-converted", "pytorch-operator")
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -117,9 +119,7 @@ def _read_proto(path: str, type_proto, onnx, numpy_helper):
 
 def _line(error: BaseException) -> str:
     """Type, first and last line: TF errors put the cause last ("Graph execution error: ... Detected at")."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    text = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1]}"
-    return f"{type(error).__name__}: {text}"[:240]
+    return typed_first_line(error, last_too=True)[:240]
 
 
 class Worker:

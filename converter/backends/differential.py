@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from converter.errors import typed_first_line
 from converter.verify.compare import OutputDiff, compare_output
 from converter.verify.session_runner import run_module
 
@@ -132,7 +133,7 @@ def run_backend(backend: str, model: onnx.ModelProto, feeds_by_batch: dict[int, 
         module = build_module(backend, model, work_dir)
         spec = export_saved_model(module, model, saved_model_dir, (SIGNATURE,))
     except Exception as error:
-        run.error = _one_line(error)
+        run.error = typed_first_line(error)[:300]
         logger.warning("%s: conversion failed: %s", backend, run.error)
         return run
     run.convert_seconds = time.perf_counter() - started
@@ -141,7 +142,7 @@ def run_backend(backend: str, model: onnx.ModelProto, feeds_by_batch: dict[int, 
     try:
         outputs, run.latency_ms = run_session_child(saved_model_dir, signature_feeds, latency_runs)
     except Exception as error:
-        run.error = _one_line(error)
+        run.error = typed_first_line(error)[:300]
         logger.warning("%s: session run failed: %s", backend, run.error)
         return run
     for batch, values in zip(batches, outputs):
@@ -194,12 +195,6 @@ def _diff_outputs(batch: int, pair: str, actual: dict | None, expected: dict | N
         return []                                  # a side failed to convert: reported as its error
     return [compare_output(batch, pair, name, actual[name], np.asarray(expected[name]), atol, rtol)
             for name in expected]
-
-
-def _one_line(error: Exception) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    text = lines[0] if lines else ""
-    return f"{type(error).__name__}: {text}"[:300]
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import tensorflow as tf
 from onnx import defs, version_converter
 
 from converter.backends import onnx_tf_adapter
-from converter.errors import OpTranslationError, UnsupportedModelError, UnsupportedOpsError
+from converter.errors import OpTranslationError, UnsupportedModelError, UnsupportedOpsError, first_line
 from converter.tf_ops.preflight import iter_nodes
 from converter.tf_ops.registry import normal_domain
 
@@ -262,10 +262,5 @@ def _op_key(node: onnx.NodeProto) -> tuple[str, str]:
 
 
 def _summary(error: Exception) -> str:
-    """First and last non-empty lines: TF tracing errors start with "in user code:" and end with the cause."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    if not lines:
-        return type(error).__name__
-    summary = lines[0] if lines[0] == lines[-1] else f"{lines[0]} ... {lines[-1]}"
-    return summary[:400]
+    return (first_line(error, last_too=True) or type(error).__name__)[:400]
 

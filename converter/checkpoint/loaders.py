@@ -14,17 +14,11 @@ from converter.checkpoint.model_class import add_model_path, build_model
 from converter.checkpoint.onnx_graph import graph_problem, one_line
 from converter.checkpoint.state_dict import extract_state_dict, load_into
 from converter.config import ConversionConfig
-from converter.errors import BadInputError, UntrustedCheckpointError
+from converter.errors import BadInputError, UntrustedCheckpointError, typed_first_line
 
 logger = logging.getLogger(__name__)
 
 TRUST_HINT = "pass --trust-checkpoint only if you trust where the file comes from"
-
-
-def first_line(exc: BaseException) -> str:
-    """`Type: first non-empty line` of an exception, for one-line messages."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _untrusted(path: Path, what: str) -> UntrustedCheckpointError:
@@ -46,13 +40,13 @@ def _torch_load(path: Path, trust: bool, model_path: Path = Path(".")):
     except pickle.UnpicklingError as exc:
         if not trust:
             raise _untrusted(path, "pickled Python objects") from None
-        raise BadInputError(f"checkpoint {path}: unpickling failed ({first_line(exc)})") from None
+        raise BadInputError(f"checkpoint {path}: unpickling failed ({typed_first_line(exc)})") from None
     except (AttributeError, ImportError) as exc:   # trusted pickles name classes that must be importable
-        raise BadInputError(f"checkpoint {path}: the pickled model's code is not importable ({first_line(exc)}); "
+        raise BadInputError(f"checkpoint {path}: the pickled model's code is not importable ({typed_first_line(exc)}); "
                             f"point --model-path at the folder that holds it") from None
     except Exception as exc:   # noqa: BLE001 - torch raises RuntimeError/EOFError/ValueError/... for bad files
         raise BadInputError(f"checkpoint {path}: unreadable, truncated or corrupt torch.save file "
-                            f"({first_line(exc)})") from None
+                            f"({typed_first_line(exc)})") from None
 
 
 def load_state_dict(path: Path, config: ConversionConfig):
@@ -86,7 +80,8 @@ def load_torchscript(path: Path, config: ConversionConfig):
     try:
         module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:   # noqa: BLE001 - torch raises RuntimeError/ValueError/... for bad archives
-        raise BadInputError(f"checkpoint {path}: not a loadable TorchScript archive ({first_line(exc)})") from None
+        raise BadInputError(f"checkpoint {path}: not a loadable TorchScript archive "
+                            f"({typed_first_line(exc)})") from None
     return module.eval(), []
 
 
@@ -94,7 +89,8 @@ def load_exported_program(path: Path, config: ConversionConfig):
     try:
         program = torch.export.load(str(path))
     except Exception as exc:   # noqa: BLE001
-        raise BadInputError(f"checkpoint {path}: not a loadable torch.export program ({first_line(exc)})") from None
+        raise BadInputError(f"checkpoint {path}: not a loadable torch.export program "
+                            f"({typed_first_line(exc)})") from None
     return program, []
 
 

@@ -11,9 +11,9 @@ import torch
 from converter.checkpoint import LoadedCheckpoint
 from converter.checkpoint.eager import callable_module, flatten_outputs
 from converter.config import ConversionConfig
-from converter.errors import BadInputError, InternalError, UnsupportedModelError
+from converter.errors import BadInputError, InternalError, UnsupportedModelError, typed_first_line
 from converter.export import save
-from converter.export.capture import collect_tracer_warnings, first_line
+from converter.export.capture import collect_tracer_warnings
 from converter.export.dynamo import export_dynamo
 from converter.export.example_inputs import export_batch_size, make_feeds
 from converter.export.names import graph_input_names, rename_dim_params, rename_tensors
@@ -48,8 +48,9 @@ def _probe(module, args: tuple[torch.Tensor, ...], config: ConversionConfig) -> 
         with torch.no_grad():
             outputs = module(*args)
     except Exception as exc:   # noqa: BLE001 - the model is user code
-        raise BadInputError(f"the model rejected the example inputs ({_describe_inputs(config)}): {first_line(exc)}; "
-                            f"check that each --input has the rank, dtype and order forward() expects") from None
+        raise BadInputError(f"the model rejected the example inputs ({_describe_inputs(config)}): "
+                            f"{typed_first_line(exc)}; check that each --input has the rank, dtype and order "
+                            "forward() expects") from None
     return outputs, flatten_outputs(outputs)
 
 
@@ -94,17 +95,17 @@ def _run_exporters(module, args, names, axes, example_outputs, config, path, war
                 export_dynamo(module, args, input_names, output_names, extra, config.opset, path, external)
             return "dynamo"
         except Exception as exc:   # noqa: BLE001 - any capture/translation failure means: try the other exporter
-            reasons.append(f"dynamo: {first_line(exc)}")
+            reasons.append(f"dynamo: {typed_first_line(exc)}")
             if config.exporter == "dynamo" or isinstance(module, torch.export.ExportedProgram):
                 raise UnsupportedModelError(f"ONNX export failed ({reasons[0]}); try --exporter torchscript") from None
-            warnings_out.append(f"the torch.export-based exporter failed ({first_line(exc)}); "
+            warnings_out.append(f"the torch.export-based exporter failed ({typed_first_line(exc)}); "
                                 f"fell back to the TorchScript-based exporter")
     try:
         with collect_tracer_warnings(warnings_out):
             export_torchscript(module, args, input_names, output_names, axes, config.opset, path, example_outputs)
         return "torchscript"
     except Exception as exc:   # noqa: BLE001
-        reasons.append(f"torchscript: {first_line(exc)}")
+        reasons.append(f"torchscript: {typed_first_line(exc)}")
         raise UnsupportedModelError(f"ONNX export failed with every exporter tried ({'; '.join(reasons)})") from None
 
 
@@ -159,4 +160,4 @@ def _check_model(path: Path) -> None:
     try:
         onnx.checker.check_model(str(path))
     except Exception as exc:   # noqa: BLE001
-        raise InternalError(f"the exported ONNX model {path} fails onnx.checker: {first_line(exc)}") from None
+        raise InternalError(f"the exported ONNX model {path} fails onnx.checker: {typed_first_line(exc)}") from None

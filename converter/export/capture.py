@@ -8,6 +8,8 @@ import warnings
 
 import torch
 
+from converter.errors import first_line
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,16 +21,10 @@ def collect_tracer_warnings(sink: list[str]):
         yield
     for item in caught:
         if issubclass(item.category, torch.jit.TracerWarning):
-            text = str(item.message).strip().splitlines()[0]
+            text = first_line(item.message)
             line = (f"tracer: {text} (at {os.path.basename(item.filename)}:{item.lineno}); "
                     f"the exported graph is only valid for inputs that take the same path")
             if line not in sink:
                 sink.append(line)
         else:
             logger.debug("exporter warning: %s: %s", item.category.__name__, item.message)
-
-
-def first_line(exc: BaseException) -> str:
-    """`Type: first non-empty line` of an exception, for one-line messages."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")

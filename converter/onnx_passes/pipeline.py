@@ -10,7 +10,7 @@ import onnx_ir as ir
 from onnx_ir.passes.common import LiftConstantsToInitializersPass, RemoveUnusedNodesPass
 
 from converter.config import ConversionConfig
-from converter.errors import UnsupportedModelError
+from converter.errors import UnsupportedModelError, typed_first_line
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
@@ -115,7 +115,7 @@ def apply_passes(model: onnx.ModelProto, passes: list[ir.passes.PassBase], exter
 def _root_cause(error: BaseException) -> str:
     while error.__cause__ is not None:
         error = error.__cause__
-    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    return typed_first_line(error)
 
 
 def op_histogram(model: ir.Model) -> Counter:

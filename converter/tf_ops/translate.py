@@ -7,7 +7,7 @@ import onnx
 import tensorflow as tf
 from onnx import numpy_helper
 
-from converter.errors import ConverterError, InternalError, OpTranslationError, UnsupportedOpsError
+from converter.errors import ConverterError, InternalError, OpTranslationError, UnsupportedOpsError, first_line
 from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.node import OnnxNode, read_attributes
 
@@ -47,7 +47,7 @@ def translate_node(ctx: TranslationContext, proto: onnx.NodeProto) -> list:
             raise
         raise type(error)(f"{node.describe()}: {error}") from error
     except Exception as error:  # a handler bug or a TF error on a valid node: ours, wrapped once with where
-        raise InternalError(f"translating {node.describe()}: {type(error).__name__}: {_first_line(error)}") from error
+        raise InternalError(f"translating {node.describe()}: {type(error).__name__}: {first_line(error)}") from error
     if len(outputs) < len([o for o in proto.output if o]):
         raise OpTranslationError(f"{node.describe()}: translation returned {len(outputs)} outputs, "
                                  f"the node has {len(proto.output)}")
@@ -71,8 +71,3 @@ def scope_name(name: str) -> str:
     """A TF name scope derived from an ONNX node name (scope names allow fewer characters)."""
     cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", name).strip("/")
     return cleaned if cleaned and re.match(r"[A-Za-z0-9.]", cleaned) else f"n{cleaned}"
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else ""

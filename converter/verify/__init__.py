@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from converter.errors import BadInputError, UnsupportedModelError
+from converter.errors import BadInputError, UnsupportedModelError, first_line
 from converter.savedmodel import SignatureSpec
 from converter.verify.compare import (OutputDiff, ParityReport, ReferenceGap, compare_output, differences,
                                       noise_floor)
@@ -50,9 +50,9 @@ def onnxruntime_outputs(model: onnx.ModelProto, feeds_list: list[dict[str, np.nd
         names = [o.name for o in session.get_outputs()]
         return [session.run(names, feeds) for feeds in feeds_list]
     except Exception as error:  # noqa: BLE001 - onnxruntime raises several unrelated exception types
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise UnsupportedModelError(f"ONNX Runtime, the verification reference, cannot run the graph "
-                                    f"({first_line[:300]}); parity cannot be proven") from None
+                                    f"({(first_line(error) or type(error).__name__)[:300]}); parity cannot be "
+                                    "proven") from None
 
 
 # The references the SavedModel is compared with; ONNX Runtime without graph optimizations only serves as
