@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import json
 import platform
-from collections import Counter
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import onnx
 
-from converter.tf_ops.preflight import iter_nodes
+from converter.onnx_nodes import op_histogram
 
 REPORT_NAME = "conversion_report.json"
 
 
 def op_counts(model: onnx.ModelProto) -> dict[str, int]:
-    return dict(sorted(Counter(n.op_type for n in iter_nodes(model.graph)).items()))
+    return dict(sorted(op_histogram(model).items()))
 
 
 def tool_versions() -> dict[str, str]:

@@ -146,7 +146,7 @@ def body_supported(proto: onnx.NodeProto, opset: int, opsets: dict, registry, lo
         return False
     body_opsets = dict(opsets)
     body_opsets.update({normal_domain(o.domain): o.version for o in body.opset_import})
-    from converter.tf_ops.preflight import iter_nodes
+    from converter.onnx_nodes import iter_nodes
     for node in iter_nodes(onnx.helper.make_graph(list(body.node), "body", [], [])):
         node_opset = body_opsets.get(node.domain, 0)
         if registry.lookup(node.op_type, node_opset, node.domain) is None and not body_supported(
