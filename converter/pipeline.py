@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import translate_stage
 from converter.checkpoint import load_checkpoint, run_eager
 from converter.config import ConversionConfig
 from converter.errors import ParityError
@@ -23,8 +22,8 @@ from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
 from converter.tf_ops.preflight import preflight
-from converter.translate_child import ChildTranslation
-from converter.translate_stage import TranslateSettings
+from converter.translate import ChildTranslation, TranslateSettings
+from converter.translate import stage as translate_stage
 from converter.verify import (UNOPTIMIZED_ONNXRUNTIME, FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs,
                               signature_feeds, specs_from_onnx, verify_saved_model)
 from converter.verify.client_parity import check_client_signatures, image_cases

@@ -1,7 +1,7 @@
 """Stages 4 and 5: ONNX -> a TF module with `run(feeds)` (our translator or, on request, onnx-tf), then the
 SavedModel written into the staging folder.
 
-The pipeline runs both in a child process (converter/translate_child.py): TensorFlow's allocator keeps
+The pipeline runs both in a child process (converter/translate/child.py): TensorFlow's allocator keeps
 the memory of the translated weights after the module is gone, and only the child's exit gives it back
 before verification. `InProcessTranslation` is what that child runs; it is also usable directly.
 """
@@ -63,7 +63,7 @@ def translate(model: onnx.ModelProto, settings: TranslateSettings):
 
 
 class InProcessTranslation:
-    """Translate, then save the SavedModel, in this process. Same interface as translate_child.ChildTranslation:
+    """Translate, then save the SavedModel, in this process. Same interface as child.ChildTranslation:
 
         with InProcessTranslation(model, settings) as run:
             run.translate()

@@ -16,7 +16,7 @@ from converter.errors import ConverterError
 
 
 class ChildTranslation:
-    """Translate and save in a child process; same interface as translate_stage.InProcessTranslation."""
+    """Translate and save in a child process; same interface as stage.InProcessTranslation."""
 
     def __init__(self, model, settings):
         self._model = model
@@ -58,7 +58,7 @@ class ChildTranslation:
 def translate_in_child(request: dict, context: ChildContext) -> dict:
     import onnx
 
-    from converter.translate_stage import InProcessTranslation, TranslateSettings
+    from converter.translate.stage import InProcessTranslation, TranslateSettings
 
     model = onnx.load(request["model"], load_external_data=False)
     with InProcessTranslation(model, TranslateSettings.from_dict(request["settings"])) as run:
