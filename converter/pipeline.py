@@ -4,6 +4,8 @@ from __future__ import annotations
 import gc
 import logging
 import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +22,6 @@ from converter.savedmodel import SignatureSpec
 from converter.savedmodel.batch_split import resolve_batch_split
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
-from converter.stages import StageTimer
 from converter.tf_ops.preflight import preflight
 from converter.translate import ChildTranslation, TranslateSettings
 from converter.translate import stage as translate_stage
@@ -30,8 +31,28 @@ from converter.verify.client_parity import check_client_signatures, image_cases
 from converter.verify.failure import explain_parity_failure
 
 logger = logging.getLogger(__name__)
+progress = logging.getLogger("converter.progress")
 
 STAGES = ["load", "export", "passes", "reference", "translate", "savedmodel", "verify", "serving", "publish"]
+
+
+class StageTimer:
+    """Stage timing and progress lines: `[3/8] translate ... done in 1.2 s`."""
+
+    def __init__(self, stage_names: list[str]):
+        self.stage_names = stage_names
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str, detail: str = ""):
+        index = self.stage_names.index(name) + 1 if name in self.stage_names else "?"
+        progress.info("[%s/%d] %s%s ...", index, len(self.stage_names), name, f" ({detail})" if detail else "")
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+        progress.info("[%s/%d] %s done in %.1f s", index, len(self.stage_names), name, self.seconds[name])
 
 
 @dataclass
