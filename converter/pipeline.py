@@ -6,7 +6,7 @@ import logging
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,8 @@ from converter.errors import ParityError
 from converter.export import export_to_onnx
 from converter.onnx_passes.pipeline import run_passes
 from converter.publish import create_staging, publish_staged
-from converter.report import op_counts, tool_versions, write_report
+from converter.report import (ConversionReport, ReportSignature, ReportSource, op_counts, tool_versions,
+                              write_report)
 from converter.savedmodel import SignatureSpec
 from converter.savedmodel.batch_split import resolve_batch_split
 from converter.serving.batching import check_batchable
@@ -61,7 +62,12 @@ class ConversionResult:
     version_dir: Path
     signature: SignatureSpec
     parity: ParityReport
-    report: dict = field(default_factory=dict)
+    conversion_report: ConversionReport
+
+    @property
+    def report(self) -> dict:
+        """The report as JSON data (what assets.extra/conversion_report.json holds, with the publish time)."""
+        return self.conversion_report.as_dict()
 
 
 @dataclass
@@ -101,16 +107,10 @@ def convert(config: ConversionConfig) -> ConversionResult:
                 client_summary = _check_client(config, staging.path, spec, client_cases, feed_sets, expected,
                                                _nhwc_inputs(graph.translated_model))
                 batching_choice = _auto_batching(config, staging.path, spec, feed_sets, _nhwc_inputs(graph.translated_model))
-            report = _report(config, graph, spec, parity, serving_notes)
-            if client_summary:
-                report["client_signatures"] = client_summary
-            if batching_choice is not None:
-                report["batching"] = batching_choice.as_dict()
+            report = _report(config, graph, spec, parity, serving_notes, client_summary, batching_choice)
             with timer.stage("publish", str(Path(config.serving_root) / config.name)):
                 def finalize(version: int, path: Path) -> None:
-                    report["version"] = version
-                    report["stage_seconds"] = dict(timer.seconds)
-                    write_report(report, path)
+                    write_report(replace(report, version=version, stage_seconds=dict(timer.seconds)), path)
                 version, version_dir = publish_staged(staging, config.version, config.force, finalize)
                 published = True
                 after_publish(config.serving_root, config.name, config.version_policy, config.version_labels,
@@ -125,8 +125,8 @@ def convert(config: ConversionConfig) -> ConversionResult:
                 if not root_existed:
                     _remove_if_empty(Path(config.serving_root))
             raise
-    report["stage_seconds"] = dict(timer.seconds)
-    return ConversionResult(version, version_dir, spec, parity, report)
+    return ConversionResult(version, version_dir, spec, parity,
+                            replace(report, version=version, stage_seconds=dict(timer.seconds)))
 
 
 def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path) -> _Graph:
@@ -242,23 +242,23 @@ def _auto_batching(config: ConversionConfig, saved_model_dir: Path, spec: Signat
 
 
 def _report(config: ConversionConfig, graph: _Graph, spec: SignatureSpec, parity: ParityReport,
-            serving_notes: list[str]) -> dict:
+            serving_notes: list[str], client_summary: dict | None, batching_choice) -> ConversionReport:
     loaded, exported = graph.loaded, graph.exported
-    return {
-        "model_name": config.name,
-        "source": {"checkpoint": str(config.checkpoint), "format": loaded.format, "notes": list(loaded.notes)},
-        "exporter": exported.exporter, "opset": exported.opset, "backend": config.backend,
-        "batch_split": graph.batch_split,
-        "signature": {"names": list(_signature_names(config)), "method_name": "tensorflow/serving/predict",
-                      "inputs": [t.as_dict() for t in spec.inputs], "outputs": [t.as_dict() for t in spec.outputs],
-                      "renamed": spec.renamed()},
-        "op_counts": {"exported": op_counts(exported.model), "translated": op_counts(graph.translated_model)},
-        "passes": [{"name": r.name, "modified": r.modified, "op_count_diff": r.op_count_diff}
-                   for r in graph.pass_records],
-        "parity": parity.as_dict(),
-        "warnings": list(exported.warnings) + parity.warnings + serving_notes,
-        "tool_versions": tool_versions(),
-    }
+    return ConversionReport(
+        model_name=config.name,
+        source=ReportSource(str(config.checkpoint), loaded.format, tuple(loaded.notes)),
+        exporter=exported.exporter, opset=exported.opset, backend=config.backend, batch_split=graph.batch_split,
+        signature=ReportSignature(_signature_names(config), "tensorflow/serving/predict",
+                                  tuple(t.as_dict() for t in spec.inputs), tuple(t.as_dict() for t in spec.outputs),
+                                  spec.renamed()),
+        op_counts={"exported": op_counts(exported.model), "translated": op_counts(graph.translated_model)},
+        passes=tuple({"name": r.name, "modified": r.modified, "op_count_diff": r.op_count_diff}
+                     for r in graph.pass_records),
+        parity=parity.as_dict(),
+        warnings=(*exported.warnings, *parity.warnings, *serving_notes),
+        tool_versions=tool_versions(),
+        client_signatures=client_summary or None,
+        batching=batching_choice.as_dict() if batching_choice is not None else None)
 
 
 def _remove_if_empty(folder: Path) -> None:
