@@ -70,7 +70,7 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         CancelTransposesPass(),
     ]
     if config.io_layout == "nhwc":
-        # Image inputs published channels-last; names recorded in metadata "converter.nhwc_inputs".
+        # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).
         passes.append(ExposeNhwcInputsPass())
     return passes
 
