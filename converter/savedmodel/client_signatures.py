@@ -132,13 +132,13 @@ def build_client_functions(serve, spec, options: ClientSignatureOptions) -> dict
 
 def set_method_names(saved_model_dir: Path, methods: dict[str, str]) -> None:
     """Write the method names of the given signatures into saved_model.pb; renew fingerprint.pb."""
-    from tensorflow.core.protobuf import saved_model_pb2
+    from converter.savedmodel.describe import read_saved_model
 
     methods = {k: v for k, v in methods.items() if v != "tensorflow/serving/predict"}
     if not methods:
         return
     path = Path(saved_model_dir) / "saved_model.pb"
-    saved_model = saved_model_pb2.SavedModel.FromString(path.read_bytes())
+    saved_model = read_saved_model(saved_model_dir)
     for meta_graph in saved_model.meta_graphs:
         for name, method in methods.items():
             if name in meta_graph.signature_def:
