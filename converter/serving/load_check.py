@@ -84,7 +84,7 @@ def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, at
     if expected is None:
         return OutputCheck(key, shape, dtype)
     found = differences(actual, expected, atol, rtol)
-    if found.note.startswith("shape"):
+    if found.shapes_differ:
         return OutputCheck(key, shape, dtype, ok=False, problem=f"shape {list(shape)}, expected {list(np.shape(expected))}")
     problem = None if found.within else (f"max_abs={found.max_abs:.3g} max_rel={found.max_rel:.3g} beyond "
                                          f"atol={atol} rtol={rtol}{'; ' + found.note if found.note else ''}")
