@@ -245,20 +245,6 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def import_tensorflow_quietly() -> None:
-    """TensorFlow's C++ start-up lines (oneDNN, CUDA probing) are printed before its log level applies;
-    silence file descriptor 2 while TF loads and probes devices."""
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow as tf
-            tf.config.list_physical_devices()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _write_result(path: Path, result: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(result))
@@ -274,6 +260,8 @@ def main(argv: list[str]) -> int:
     for name, level in envelope["log_levels"].items():
         logging.getLogger(name or None).setLevel(level)
     if envelope["quiet_tensorflow"]:
+        from converter.tf_import import import_tensorflow_quietly
+
         import_tensorflow_quietly()
     result_path = request_path.parent / "result.json"
     try:

@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow is i
 # here would shadow `inspect` for everything the scripts import).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter.child import import_tensorflow_quietly  # noqa: E402  (the child processes use it too)
+from converter.tf_import import import_tensorflow_quietly  # noqa: E402  (the child processes use it too)
 
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:

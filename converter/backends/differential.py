@@ -165,11 +165,9 @@ def _session_request(request: dict, context: ChildContext) -> float | None:
 
 
 def _session_child(saved_model_dir: str, latency_runs: int, paths: list[str]) -> float | None:
-    import tensorflow as tf
+    from converter.verify.session_runner import serving_session
 
-    tf.compat.v1.disable_eager_execution()
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+    with serving_session(saved_model_dir) as (session, meta_graph):
         signature = meta_graph.signature_def[SIGNATURE]
         keys = sorted(signature.outputs)
         fetches = [signature.outputs[k].name for k in keys]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from converter.child import ChildContext, ChildProcess
+from converter.verify.session_runner import serving_session
 
 # Bookkeeping nodes of every partition graph: not kernels that compute anything.
 _PLUMBING = frozenset({"_Arg", "_Retval", "NoOp", "Const", "Identity", "IdentityN", "VarHandleOp", "ReadVariableOp"})
@@ -28,9 +29,7 @@ def kernel_name(node) -> str:
 def served_kernels(saved_model_dir: str, signature: str, feeds: dict[str, np.ndarray]) -> dict[str, int]:
     import tensorflow as tf
 
-    tf.compat.v1.disable_eager_execution()
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+    with serving_session(saved_model_dir) as (session, meta_graph):
         signature_def = meta_graph.signature_def[signature]
         metadata = tf.compat.v1.RunMetadata()
         session.run([t.name for t in signature_def.outputs.values()],

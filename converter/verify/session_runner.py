@@ -4,20 +4,32 @@ nothing of the converting process leaks into it and TF1 graph mode stays out of 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from converter.child import ChildContext, ChildProcess
+from converter.errors import ConverterError, typed_first_line
+
+
+@contextmanager
+def serving_session(saved_model_dir: str):
+    """(session, MetaGraphDef) of the SavedModel loaded as TF Serving loads it: a TF1 session, tag `serve`.
+    TF1 graph mode is process-wide: only in a child process."""
+    import tensorflow as tf
+    from tensorflow.python.util import deprecation
+
+    tf.compat.v1.disable_eager_execution()
+    with tf.compat.v1.Session(graph=tf.Graph()) as session:
+        with deprecation.silence():     # the TF1 loader is TF Serving's path; its deprecation notice is noise
+            meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+        yield session, meta_graph
 
 
 def run_in_session(saved_model_dir: str, signature: str, feeds_list: list[dict[str, np.ndarray]]) -> list[dict]:
-    import tensorflow as tf
-
-    tf.compat.v1.disable_eager_execution()
     results = []
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+    with serving_session(saved_model_dir) as (session, meta_graph):
         if signature not in meta_graph.signature_def:
             raise KeyError(f"signature {signature!r} not in {sorted(meta_graph.signature_def)}")
         signature_def = meta_graph.signature_def[signature]
@@ -43,6 +55,10 @@ def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[di
 
 def _run_request(request: dict, context: ChildContext) -> None:
     feeds_list = [dict(np.load(context.scratch / f"in{index}.npz")) for index in range(request["feed_sets"])]
-    outputs = run_in_session(request["saved_model_dir"], request["signature"], feeds_list)
+    try:
+        outputs = run_in_session(request["saved_model_dir"], request["signature"], feeds_list)
+    except Exception as error:  # noqa: BLE001 - TF's errors: what failed, in one line (TF puts the node last)
+        raise ConverterError("loading the SavedModel in a TF Serving-style session failed: "
+                             f"{typed_first_line(error, last_too=True)}") from None
     for index, values in enumerate(outputs):
         np.savez(context.scratch / f"out{index}.npz", **values)
