@@ -4,35 +4,57 @@ from __future__ import annotations
 import gc
 import logging
 import tempfile
-from dataclasses import dataclass, field, replace
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from converter import translate_stage
 from converter.checkpoint import load_checkpoint, run_eager
 from converter.config import ConversionConfig
 from converter.errors import ParityError
 from converter.export import export_to_onnx
+from converter.onnx_passes.expose_nhwc_inputs import exposed_nhwc_inputs
 from converter.onnx_passes.pipeline import run_passes
 from converter.publish import create_staging, publish_staged
-from converter.report import op_counts, tool_versions, write_report
+from converter.report import (ConversionReport, ReportSignature, ReportSource, op_counts, tool_versions,
+                              write_report)
 from converter.savedmodel import SignatureSpec
 from converter.savedmodel.batch_split import resolve_batch_split
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
-from converter.stages import StageTimer
 from converter.tf_ops.preflight import preflight
-from converter.translate_child import ChildTranslation
-from converter.translate_stage import TranslateSettings
+from converter.translate import ChildTranslation, TranslateSettings
+from converter.translate import stage as translate_stage
 from converter.verify import (UNOPTIMIZED_ONNXRUNTIME, FeedSet, ParityReport, make_feed_sets, onnxruntime_outputs,
                               signature_feeds, specs_from_onnx, verify_saved_model)
 from converter.verify.client_parity import check_client_signatures, image_cases
 from converter.verify.failure import explain_parity_failure
 
 logger = logging.getLogger(__name__)
+progress = logging.getLogger("converter.progress")
 
 STAGES = ["load", "export", "passes", "reference", "translate", "savedmodel", "verify", "serving", "publish"]
+
+
+class StageTimer:
+    """Stage timing and progress lines: `[3/8] translate ... done in 1.2 s`."""
+
+    def __init__(self, stage_names: list[str]):
+        self.stage_names = stage_names
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str, detail: str = ""):
+        index = self.stage_names.index(name) + 1 if name in self.stage_names else "?"
+        progress.info("[%s/%d] %s%s ...", index, len(self.stage_names), name, f" ({detail})" if detail else "")
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+        progress.info("[%s/%d] %s done in %.1f s", index, len(self.stage_names), name, self.seconds[name])
 
 
 @dataclass
@@ -41,7 +63,12 @@ class ConversionResult:
     version_dir: Path
     signature: SignatureSpec
     parity: ParityReport
-    report: dict = field(default_factory=dict)
+    conversion_report: ConversionReport
+
+    @property
+    def report(self) -> dict:
+        """The report as JSON data (what assets.extra/conversion_report.json holds, with the publish time)."""
+        return self.conversion_report.as_dict()
 
 
 @dataclass
@@ -55,6 +82,7 @@ class _Graph:
     translated_model: object          # after the layout passes: what the SavedModel runs
     pass_records: list
     batch_split: int                  # slices the SavedModel runs a batch as (1: unsplit)
+    nhwc_inputs: frozenset[str]       # inputs the passes made channels-last (then SignatureSpec.nhwc_inputs)
 
 
 def convert(config: ConversionConfig) -> ConversionResult:
@@ -76,21 +104,13 @@ def convert(config: ConversionConfig) -> ConversionResult:
             spec = _translate_and_save(config, timer, graph, work_dir, staging.path)
             parity, checked = _verify(config, timer, graph, staging.path, spec, feed_sets, expected)
             with timer.stage("serving", "warmup requests, C API load check"):
-                serving_notes = _check_serving(config, staging.path, spec, checked,
-                                               _nhwc_inputs(graph.translated_model))
-                client_summary = _check_client(config, staging.path, spec, client_cases, feed_sets, expected,
-                                               _nhwc_inputs(graph.translated_model))
-                batching_choice = _auto_batching(config, staging.path, spec, feed_sets, _nhwc_inputs(graph.translated_model))
-            report = _report(config, graph, spec, parity, serving_notes)
-            if client_summary:
-                report["client_signatures"] = client_summary
-            if batching_choice is not None:
-                report["batching"] = batching_choice.as_dict()
+                serving_notes = _check_serving(config, staging.path, spec, checked)
+                client_summary = _check_client(config, staging.path, spec, client_cases, feed_sets, expected)
+                batching_choice = _auto_batching(config, staging.path, spec, feed_sets)
+            report = _report(config, graph, spec, parity, serving_notes, client_summary, batching_choice)
             with timer.stage("publish", str(Path(config.serving_root) / config.name)):
                 def finalize(version: int, path: Path) -> None:
-                    report["version"] = version
-                    report["stage_seconds"] = dict(timer.seconds)
-                    write_report(report, path)
+                    write_report(replace(report, version=version, stage_seconds=dict(timer.seconds)), path)
                 version, version_dir = publish_staged(staging, config.version, config.force, finalize)
                 published = True
                 after_publish(config.serving_root, config.name, config.version_policy, config.version_labels,
@@ -105,8 +125,8 @@ def convert(config: ConversionConfig) -> ConversionResult:
                 if not root_existed:
                     _remove_if_empty(Path(config.serving_root))
             raise
-    report["stage_seconds"] = dict(timer.seconds)
-    return ConversionResult(version, version_dir, spec, parity, report)
+    return ConversionResult(version, version_dir, spec, parity,
+                            replace(report, version=version, stage_seconds=dict(timer.seconds)))
 
 
 def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path) -> _Graph:
@@ -122,7 +142,7 @@ def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: 
             preflight(translated_model, translate_stage.load_default_registry())
         batch_split = resolve_batch_split(translated_model, config.batch_split, config.backend)
     return _Graph(loaded, exported, input_specs, data_dir, reference_model, translated_model, pass_records,
-                  batch_split)
+                  batch_split, exposed_nhwc_inputs(translated_model))
 
 
 def _translate_and_save(config: ConversionConfig, timer: StageTimer, graph: _Graph, work_dir: Path,
@@ -130,7 +150,7 @@ def _translate_and_save(config: ConversionConfig, timer: StageTimer, graph: _Gra
     """The translate and savedmodel stages, in a child process: TensorFlow keeps the translated weights'
     memory until its process exits, and this way it is returned before the verification child starts."""
     settings = TranslateSettings.from_config(config, work_dir, graph.data_dir, staging_path,
-                                             _signature_names(config), graph.batch_split)
+                                             _signature_names(config), graph.batch_split, graph.nhwc_inputs)
     with ChildTranslation(graph.translated_model, settings) as run:
         with timer.stage("translate", f"backend {config.backend}"):
             run.translate()
@@ -167,8 +187,7 @@ def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_mo
     Returns the report and [(feed set, SavedModel outputs)] of the plain input sets."""
     with timer.stage("verify", f"batch sizes {', '.join(map(str, config.verify_batch_sizes))}"):
         parity, served = verify_saved_model(saved_model_dir, config.signature, spec, feed_sets, expected,
-                                            config.atol, config.rtol, _nhwc_inputs(graph.translated_model),
-                                            calibrated=not config.explicit_tolerance)
+                                            config.atol, config.rtol, calibrated=not config.explicit_tolerance)
         if not parity.passed or config.diagnose:
             explanation = explain_parity_failure(parity, graph.exported, graph.reference_model, feed_sets, config,
                                                  translate_stage.load_default_registry())
@@ -183,11 +202,10 @@ def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_mo
     return parity, [(s, out) for s, out in zip(feed_sets, served) if s.label == "normal"]
 
 
-def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, checked: list,
-                   nhwc_inputs: frozenset[str]) -> list[str]:
+def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, checked: list) -> list[str]:
     """Warmup requests, then TF Serving's own loader (C API) in a fresh process, compared with verify."""
     serving = prepare_version(saved_model_dir, config.name, config.signature,
-                              {s.batch: signature_feeds(spec, s.feeds, nhwc_inputs) for s, _ in checked},
+                              {s.batch: signature_feeds(spec, s.feeds) for s, _ in checked},
                               {s.batch: out for s, out in checked}, config.warmup_batch_sizes, config.atol,
                               config.rtol, config.serving_version)
     raise_for(serving.check)
@@ -195,7 +213,7 @@ def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: Signat
 
 
 def _check_client(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, cases, feed_sets: list,
-                  expected: dict, nhwc_inputs: frozenset[str]) -> dict | None:
+                  expected: dict) -> dict | None:
     """The client signatures (issue 21) through the C API loader, against the references; warmup records."""
     if not config.client.enabled:
         return None
@@ -205,40 +223,39 @@ def _check_client(config: ConversionConfig, saved_model_dir: Path, spec: Signatu
     label_index = [o.key for o in spec.outputs].index(labelled_output(spec, config.client).key)
     reference = expected.get("pytorch", expected["onnxruntime"])[index][label_index]
     return check_client_signatures(saved_model_dir, spec, config.client, cases,
-                                   signature_feeds(spec, feed_sets[index].feeds, nhwc_inputs), np.asarray(reference),
+                                   signature_feeds(spec, feed_sets[index].feeds), np.asarray(reference),
                                    config.atol, config.rtol, config.name)
 
 
-def _auto_batching(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, feed_sets: list,
-                   nhwc_inputs: frozenset[str]):
+def _auto_batching(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, feed_sets: list):
     """--batching auto: batching parameters from the staged model's latency curve (converter/serving/batching_auto)."""
     if not (config.batching and config.batching_auto):
         return None
     from converter.serving.batching_auto import auto_batching
 
     feeds = next(s for s in feed_sets if s.label == "normal").feeds
-    return auto_batching(saved_model_dir, config.name, config.signature, signature_feeds(spec, feeds, nhwc_inputs),
+    return auto_batching(saved_model_dir, config.name, config.signature, signature_feeds(spec, feeds),
                          config.latency_budget_ms)
 
 
 def _report(config: ConversionConfig, graph: _Graph, spec: SignatureSpec, parity: ParityReport,
-            serving_notes: list[str]) -> dict:
+            serving_notes: list[str], client_summary: dict | None, batching_choice) -> ConversionReport:
     loaded, exported = graph.loaded, graph.exported
-    return {
-        "model_name": config.name,
-        "source": {"checkpoint": str(config.checkpoint), "format": loaded.format, "notes": list(loaded.notes)},
-        "exporter": exported.exporter, "opset": exported.opset, "backend": config.backend,
-        "batch_split": graph.batch_split,
-        "signature": {"names": list(_signature_names(config)), "method_name": "tensorflow/serving/predict",
-                      "inputs": [t.as_dict() for t in spec.inputs], "outputs": [t.as_dict() for t in spec.outputs],
-                      "renamed": spec.renamed()},
-        "op_counts": {"exported": op_counts(exported.model), "translated": op_counts(graph.translated_model)},
-        "passes": [{"name": r.name, "modified": r.modified, "op_count_diff": r.op_count_diff}
-                   for r in graph.pass_records],
-        "parity": parity.as_dict(),
-        "warnings": list(exported.warnings) + parity.warnings + serving_notes,
-        "tool_versions": tool_versions(),
-    }
+    return ConversionReport(
+        model_name=config.name,
+        source=ReportSource(str(config.checkpoint), loaded.format, tuple(loaded.notes)),
+        exporter=exported.exporter, opset=exported.opset, backend=config.backend, batch_split=graph.batch_split,
+        signature=ReportSignature(_signature_names(config), "tensorflow/serving/predict",
+                                  tuple(t.as_dict() for t in spec.inputs), tuple(t.as_dict() for t in spec.outputs),
+                                  spec.renamed()),
+        op_counts={"exported": op_counts(exported.model), "translated": op_counts(graph.translated_model)},
+        passes=tuple({"name": r.name, "modified": r.modified, "op_count_diff": r.op_count_diff}
+                     for r in graph.pass_records),
+        parity=parity.as_dict(),
+        warnings=(*exported.warnings, *parity.warnings, *serving_notes),
+        tool_versions=tool_versions(),
+        client_signatures=client_summary or None,
+        batching=batching_choice.as_dict() if batching_choice is not None else None)
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -251,9 +268,3 @@ def _remove_if_empty(folder: Path) -> None:
 def _signature_names(config: ConversionConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys((config.signature, "serving_default")))
 
-
-def _nhwc_inputs(model) -> frozenset[str]:
-    for prop in model.metadata_props:
-        if prop.key == "converter.nhwc_inputs":
-            return frozenset(n for n in prop.value.split(",") if n)
-    return frozenset()

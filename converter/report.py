@@ -1,21 +1,81 @@
-"""The conversion report: written to assets.extra/conversion_report.json (TF Serving ignores it)."""
+"""The conversion report: written to assets.extra/conversion_report.json (TF Serving ignores it).
+
+Its JSON (keys, order, values) is read by tests, scripts/inspect_model.py and the benchmarks: change
+ConversionReport and as_dict() only together with them.
+"""
 from __future__ import annotations
 
 import json
 import platform
-from collections import Counter
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 import onnx
 
-from converter.tf_ops.preflight import iter_nodes
+from converter.onnx_nodes import op_histogram
 
 REPORT_NAME = "conversion_report.json"
 
 
+@dataclass(frozen=True)
+class ReportSource:
+    checkpoint: str
+    format: str                          # the detected checkpoint format
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportSignature:
+    names: tuple[str, ...]               # the signature names of the tensor function
+    method_name: str
+    inputs: tuple[dict, ...]             # TensorSpecInfo.as_dict() each
+    outputs: tuple[dict, ...]
+    renamed: dict[str, str]              # ONNX name -> signature key, where they differ
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    """One published version's record. Built once the serving stage is done; the publish stage adds
+    the version and the stage timings with dataclasses.replace."""
+    model_name: str
+    source: ReportSource
+    exporter: str
+    opset: int
+    backend: str
+    batch_split: int
+    signature: ReportSignature
+    op_counts: dict[str, dict[str, int]]   # "exported" / "translated" -> op type -> nodes
+    passes: tuple[dict, ...]               # name, modified, op_count_diff of each graph pass
+    parity: dict                           # ParityReport.as_dict()
+    warnings: tuple[str, ...]
+    tool_versions: dict[str, str]
+    client_signatures: dict | None = None  # the client signatures' verification (issue 21); left out when None
+    batching: dict | None = None           # BatchingChoice.as_dict() of --batching auto; left out when None
+    version: int | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """The JSON form, in field order."""
+        data = _plain(self)
+        for optional in ("client_signatures", "batching"):
+            if data[optional] is None:
+                del data[optional]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ConversionReport":
+        """The inverse of as_dict (a report read back from conversion_report.json)."""
+        source, signature = data["source"], data["signature"]
+        return cls(**{**data,
+                      "source": ReportSource(source["checkpoint"], source["format"], tuple(source["notes"])),
+                      "signature": ReportSignature(tuple(signature["names"]), signature["method_name"],
+                                                   tuple(signature["inputs"]), tuple(signature["outputs"]),
+                                                   signature["renamed"]),
+                      "passes": tuple(data["passes"]), "warnings": tuple(data["warnings"])})
+
+
 def op_counts(model: onnx.ModelProto) -> dict[str, int]:
-    return dict(sorted(Counter(n.op_type for n in iter_nodes(model.graph)).items()))
+    return dict(sorted(op_histogram(model).items()))
 
 
 def tool_versions() -> dict[str, str]:
@@ -27,10 +87,12 @@ def tool_versions() -> dict[str, str]:
             "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "numpy": numpy.__version__}
 
 
-def write_report(report: dict, version_dir: Path) -> Path:
+def write_report(report: ConversionReport | dict, version_dir: Path) -> Path:
+    """Write the report (a plain dict is written as it is: tests write stand-ins)."""
     path = Path(version_dir) / "assets.extra" / REPORT_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_plain(report), indent=2, sort_keys=False))
+    data = report.as_dict() if isinstance(report, ConversionReport) else _plain(report)
+    path.write_text(json.dumps(data, indent=2, sort_keys=False))
     return path
 
 

@@ -11,19 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow is i
 # here would shadow `inspect` for everything the scripts import).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def import_tensorflow_quietly() -> None:
-    """TensorFlow's C++ start-up lines (oneDNN, CUDA probing) are printed before its log level applies;
-    silence file descriptor 2 while TF loads and probes devices, so users see only our messages."""
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow as tf
-            tf.config.list_physical_devices()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+from converter.tf_import import import_tensorflow_quietly  # noqa: E402  (the child processes use it too)
 
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:

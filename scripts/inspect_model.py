@@ -15,7 +15,7 @@ import _cli
 
 
 def main(args) -> int:
-    from converter.inspect import inspect_path
+    from converter.savedmodel.inspect import inspect_path
 
     print(inspect_path(Path(args.path)))
     return 0

@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from converter.child import child_env, die_with_parent, python_command
 from converter.errors import typed_first_line
 
 BACKENDS = ("native", "onnx-tf")
 KINDS = ("node", "simple", "pytorch-converted", "pytorch-operator")
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,11 @@ class Worker:
         self.process = None
 
     def _start(self) -> None:
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(_REPO_ROOT))
-        self.process = subprocess.Popen([sys.executable, "-m", "converter.backends.conformance", self.backend,
-                                         ",".join(self.kinds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True, cwd=str(_REPO_ROOT), env=env)
+        # a long-lived worker answering line by line, not one ChildProcess call: only the command and env are shared
+        self.process = subprocess.Popen(python_command("converter.backends.conformance", self.backend,
+                                                       ",".join(self.kinds)),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True, env=child_env(tf_log_level="3"))
         if self._read_line(self.start_timeout) != "ready":
             self.stop()
             raise RuntimeError(f"{self.backend} conformance worker did not start")
@@ -172,6 +173,7 @@ class Worker:
 
 def _worker_main(backend: str, kinds: tuple[str, ...]) -> None:
     """Answers on a private copy of stdout; fd 1 goes to stderr so library prints cannot corrupt it."""
+    die_with_parent()
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     import logging

@@ -9,10 +9,7 @@ Each backend's module goes through the same SavedModel signature builder as the 
 """
 from __future__ import annotations
 
-import json
 import logging
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from converter.child import ChildContext, ChildProcess
 from converter.errors import typed_first_line
 from converter.verify.compare import OutputDiff, compare_output
-from converter.verify.session_runner import run_module
 
 logger = logging.getLogger(__name__)
 
@@ -153,23 +150,24 @@ def run_backend(backend: str, model: onnx.ModelProto, feeds_by_batch: dict[int, 
 def run_session_child(saved_model_dir: Path, feeds_list: list[dict[str, np.ndarray]], latency_runs: int,
                       timeout_seconds: int = 900) -> tuple[list[dict[str, np.ndarray]], float | None]:
     """Outputs per feed set, and the median ms of `latency_runs` session.run calls on the last feed set."""
-    with tempfile.TemporaryDirectory(prefix="compare-") as work:
-        paths = []
-        for i, feeds in enumerate(feeds_list):
-            np.savez(Path(work) / f"in{i}.npz", **feeds)
-            paths += [str(Path(work) / f"in{i}.npz"), str(Path(work) / f"out{i}.npz")]
-        stdout = run_module("converter.backends.differential", [str(saved_model_dir), str(latency_runs), *paths],
-                            "the session child", timeout_seconds)
-        latency = json.loads(stdout.strip().splitlines()[-1])["latency_ms"]
-        return [dict(np.load(p)) for p in paths[1::2]], latency
+    with ChildProcess(_session_request, "session run", timeout=timeout_seconds) as child:
+        for index, feeds in enumerate(feeds_list):
+            np.savez(child.scratch / f"in{index}.npz", **feeds)
+        latency = child.run({"saved_model_dir": str(Path(saved_model_dir).resolve()), "latency_runs": latency_runs,
+                             "feed_sets": len(feeds_list)})
+        return [dict(np.load(child.scratch / f"out{index}.npz")) for index in range(len(feeds_list))], latency
+
+
+def _session_request(request: dict, context: ChildContext) -> float | None:
+    paths = [str(context.scratch / f"{kind}{index}.npz")
+             for index in range(request["feed_sets"]) for kind in ("in", "out")]
+    return _session_child(request["saved_model_dir"], request["latency_runs"], paths)
 
 
 def _session_child(saved_model_dir: str, latency_runs: int, paths: list[str]) -> float | None:
-    import tensorflow as tf
+    from converter.verify.session_runner import serving_session
 
-    tf.compat.v1.disable_eager_execution()
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+    with serving_session(saved_model_dir) as (session, meta_graph):
         signature = meta_graph.signature_def[SIGNATURE]
         keys = sorted(signature.outputs)
         fetches = [signature.outputs[k].name for k in keys]
@@ -195,9 +193,3 @@ def _diff_outputs(batch: int, pair: str, actual: dict | None, expected: dict | N
         return []                                  # a side failed to convert: reported as its error
     return [compare_output(batch, pair, name, actual[name], np.asarray(expected[name]), atol, rtol)
             for name in expected]
-
-
-if __name__ == "__main__":
-    # child process: DIR LATENCY_RUNS IN0.npz OUT0.npz [IN1.npz OUT1.npz ...]
-    latency_ms = _session_child(sys.argv[1], int(sys.argv[2]), sys.argv[3:])
-    print(json.dumps({"latency_ms": latency_ms}))

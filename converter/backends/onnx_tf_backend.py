@@ -31,7 +31,8 @@ from onnx import defs, version_converter
 
 from converter.backends import onnx_tf_adapter
 from converter.errors import OpTranslationError, UnsupportedModelError, UnsupportedOpsError, first_line
-from converter.tf_ops.preflight import iter_nodes
+from converter.onnx_nodes import iter_nodes, op_histogram
+from converter.tf_ops.registry import normal_domain
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def choose_target_opset(model: onnx.ModelProto) -> int:
     opset = _default_opset(model)
     top = min(opset, ONNX_TF_MAX_OPSET)
     candidates = range(top, min(top, ONNX_TF_MIN_TARGET_OPSET) - 1, -1)
-    used = Counter(_op_key(node) for node in iter_nodes(model.graph))
+    used = op_histogram(model, key=_op_key)
     gaps = {target: _gaps_at(used, target) for target in candidates}
     for target in candidates:
         if not gaps[target]:
@@ -192,7 +193,7 @@ def _drop_attributes_newer_than(model: onnx.ModelProto, source: int, target: int
 def ops_onnx_tf_lacks(model: onnx.ModelProto) -> dict[tuple[str, str, int], int]:
     """(domain, op, since_version) -> node count for every node onnx-tf has no handler version for."""
     opset = _default_opset(model)
-    used = Counter(_op_key(node) for node in iter_nodes(model.graph))
+    used = op_histogram(model, key=_op_key)
     return {(domain, op, _since(op, opset) if domain == "" and _exists_at(op, opset) else opset): used[(domain, op)]
             for domain, op in _gaps_at(used, opset)}
 
@@ -257,7 +258,7 @@ def _since(op_type: str, opset: int) -> int:
 
 
 def _op_key(node: onnx.NodeProto) -> tuple[str, str]:
-    return ("" if node.domain == "ai.onnx" else node.domain), node.op_type
+    return normal_domain(node.domain), node.op_type
 
 
 def _summary(error: Exception) -> str:

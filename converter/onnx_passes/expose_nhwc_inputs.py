@@ -3,18 +3,21 @@ into a channels-last region (a Transpose to NHWC after ConvertToNhwcPass/CancelT
 NHWC (NDHWC) in the signature instead, and that first transpose disappears.
 
 The names of the inputs that changed are recorded in the model's metadata_props under
-"converter.nhwc_inputs" (comma-separated), so verification and clients know to feed them channels-last.
+"converter.nhwc_inputs" (comma-separated): the rewritten ONNX model says which of its inputs are
+channels-last. exposed_nhwc_inputs() reads them back, once, when the pipeline takes the passes' result;
+from there they travel as SignatureSpec.nhwc_inputs, so verification and clients feed them channels-last.
 """
 from __future__ import annotations
 
 import logging
 
+import onnx
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import permuted_shape, redirect_uses, to_last
 from converter.onnx_passes.cancel_transposes import perm_of
 
-__all__ = ["ExposeNhwcInputsPass", "NHWC_INPUTS_KEY"]
+__all__ = ["ExposeNhwcInputsPass", "NHWC_INPUTS_KEY", "exposed_nhwc_inputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,12 @@ class ExposeNhwcInputsPass(ir.passes.InPlacePass):
             model.metadata_props[NHWC_INPUTS_KEY] = ",".join(names)
             logger.debug("ExposeNhwcInputsPass: NHWC inputs %s", changed)
         return ir.passes.PassResult(model, bool(changed))
+
+
+def exposed_nhwc_inputs(model: onnx.ModelProto) -> frozenset[str]:
+    """The inputs ExposeNhwcInputsPass made channels-last in `model` (none without the pass)."""
+    recorded = next((p.value for p in model.metadata_props if p.key == NHWC_INPUTS_KEY), "")
+    return frozenset(name for name in recorded.split(",") if name)
 
 
 def _expose(graph: ir.Graph, value: ir.Value) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 
 import onnx
@@ -11,6 +10,7 @@ from onnx_ir.passes.common import LiftConstantsToInitializersPass, RemoveUnusedN
 
 from converter.config import ConversionConfig
 from converter.errors import UnsupportedModelError, typed_first_line
+from converter.onnx_nodes import op_histogram
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
@@ -70,7 +70,7 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         CancelTransposesPass(),
     ]
     if config.io_layout == "nhwc":
-        # Image inputs published channels-last; names recorded in metadata "converter.nhwc_inputs".
+        # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).
         passes.append(ExposeNhwcInputsPass())
     return passes
 
@@ -116,7 +116,3 @@ def _root_cause(error: BaseException) -> str:
     while error.__cause__ is not None:
         error = error.__cause__
     return typed_first_line(error)
-
-
-def op_histogram(model: ir.Model) -> Counter:
-    return Counter(node.op_type for node in ir.traversal.RecursiveGraphIterator(model.graph))

@@ -53,8 +53,8 @@ def _input_info(spec, name: str):
     raise BadInputError(f"--image-input {name!r}: the model's inputs are {', '.join(i.key for i in spec.inputs)}")
 
 
-def _channels_first(spec, nhwc_inputs: frozenset[str]) -> dict[str, bool]:
-    return {info.onnx_name: info.onnx_name not in nhwc_inputs for info in spec.inputs}
+def _channels_first(spec) -> dict[str, bool]:
+    return {info.onnx_name: info.onnx_name not in spec.nhwc_inputs for info in spec.inputs}
 
 
 def signature_plan(spec, options: ClientSignatureOptions) -> dict[str, str]:
@@ -72,8 +72,7 @@ def signature_plan(spec, options: ClientSignatureOptions) -> dict[str, str]:
     return plan
 
 
-def build_client_functions(serve, spec, options: ClientSignatureOptions,
-                           nhwc_inputs: frozenset[str] = frozenset()) -> dict[str, object]:
+def build_client_functions(serve, spec, options: ClientSignatureOptions) -> dict[str, object]:
     """{signature name: concrete function}. `serve(*tensors)` is the model function of the tensor
     signature (inputs in spec order, returns {output key: tensor})."""
     plan = signature_plan(spec, options)
@@ -83,7 +82,7 @@ def build_client_functions(serve, spec, options: ClientSignatureOptions,
     num_classes = label_info.shape[-1] if label_info.shape else None
     if options.labels or CLASSIFY_SIGNATURE in plan:
         check_labels(options.labels, num_classes, options.top_k, label_info.key)
-    channels_first = _channels_first(spec, nhwc_inputs)
+    channels_first = _channels_first(spec)
     tensor_specs = [tf.TensorSpec([d for d in t.shape] if t.shape else None, tf.as_dtype(t.dtype), name=t.key)
                     for t in spec.inputs]
     labelled = bool(options.labels)
@@ -133,13 +132,13 @@ def build_client_functions(serve, spec, options: ClientSignatureOptions,
 
 def set_method_names(saved_model_dir: Path, methods: dict[str, str]) -> None:
     """Write the method names of the given signatures into saved_model.pb; renew fingerprint.pb."""
-    from tensorflow.core.protobuf import saved_model_pb2
+    from converter.savedmodel.describe import read_saved_model
 
     methods = {k: v for k, v in methods.items() if v != "tensorflow/serving/predict"}
     if not methods:
         return
     path = Path(saved_model_dir) / "saved_model.pb"
-    saved_model = saved_model_pb2.SavedModel.FromString(path.read_bytes())
+    saved_model = read_saved_model(saved_model_dir)
     for meta_graph in saved_model.meta_graphs:
         for name, method in methods.items():
             if name in meta_graph.signature_def:

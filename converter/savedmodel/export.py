@@ -50,16 +50,10 @@ def export_saved_model(model, onnx_model: onnx.ModelProto, path: str | Path,
     names = tuple(dict.fromkeys(signature_names))
     signatures = {name: concrete for name in names}
     if client is not None and client.enabled:
-        signatures.update(build_client_functions(module._serve, spec, client, _nhwc_inputs(onnx_model)))
+        signatures.update(build_client_functions(module._serve, spec, client))
     tf.saved_model.save(module, str(path), signatures=signatures,
                         options=tf.saved_model.SaveOptions(experimental_skip_saver=False))
     if client is not None and client.enabled:
         set_method_names(Path(path), signature_plan(spec, client))
     return spec
 
-
-def _nhwc_inputs(model: onnx.ModelProto) -> frozenset[str]:
-    for prop in model.metadata_props:
-        if prop.key == "converter.nhwc_inputs":
-            return frozenset(n for n in prop.value.split(",") if n)
-    return frozenset()

@@ -31,19 +31,23 @@ class TensorSpecInfo:
 class SignatureSpec:
     inputs: tuple[TensorSpecInfo, ...]
     outputs: tuple[TensorSpecInfo, ...]
+    # ONNX names of the inputs the signature takes channels-last (--io-layout nhwc): feeds in the ONNX
+    # model's channels-first layout are transposed for them, and decoded images are laid out so
+    nhwc_inputs: frozenset[str] = frozenset()
 
     def renamed(self) -> dict[str, str]:
         """ONNX names that had to change to become signature keys."""
         return {t.onnx_name: t.key for t in (*self.inputs, *self.outputs) if t.key != t.onnx_name}
 
     def as_dict(self) -> dict:
-        return {"inputs": [t.as_dict() for t in self.inputs], "outputs": [t.as_dict() for t in self.outputs]}
+        return {"inputs": [t.as_dict() for t in self.inputs], "outputs": [t.as_dict() for t in self.outputs],
+                "nhwc_inputs": sorted(self.nhwc_inputs)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "SignatureSpec":
         """The inverse of as_dict (how the translate child hands the spec back)."""
         return cls(tuple(map(TensorSpecInfo.from_dict, data["inputs"])),
-                   tuple(map(TensorSpecInfo.from_dict, data["outputs"])))
+                   tuple(map(TensorSpecInfo.from_dict, data["outputs"])), frozenset(data["nhwc_inputs"]))
 
 
 def signature_key(onnx_name: str, taken: set[str]) -> str:
@@ -58,13 +62,13 @@ def signature_key(onnx_name: str, taken: set[str]) -> str:
     return key
 
 
-def signature_spec_from_onnx(model: onnx.ModelProto) -> SignatureSpec:
+def signature_spec_from_onnx(model: onnx.ModelProto, nhwc_inputs: frozenset[str] = frozenset()) -> SignatureSpec:
     initialized = {i.name for i in model.graph.initializer}
     taken_in: set[str] = set()
     taken_out: set[str] = set()
     inputs = tuple(_info(v, signature_key(v.name, taken_in)) for v in model.graph.input if v.name not in initialized)
     outputs = tuple(_info(v, signature_key(v.name, taken_out)) for v in model.graph.output)
-    return SignatureSpec(inputs, outputs)
+    return SignatureSpec(inputs, outputs, frozenset(nhwc_inputs))
 
 
 def _info(value: onnx.ValueInfoProto, key: str) -> TensorSpecInfo:

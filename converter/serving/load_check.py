@@ -1,28 +1,24 @@
 """Serving load check: load a version folder the way tensorflow_model_server does, run it, compare.
 
-The work happens in a fresh subprocess (converter/serving/load_child.py) that uses only TF's C API,
+The work happens in a fresh child process (converter/serving/load_child.py) that uses only TF's C API,
 so nothing registered by this process's Python (py_function, load_op_library) can hide a problem.
 Parity misses are reported, not raised: the caller decides. Load failures raise ConverterError
 subclasses with one-line messages.
 """
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from converter.child import ChildProcess
 from converter.errors import BadInputError, ConverterError, UnsupportedModelError
+from converter.serving import load_child
 from converter.verify.compare import differences
 
 log = logging.getLogger(__name__)
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, at
     if expected is None:
         return OutputCheck(key, shape, dtype)
     found = differences(actual, expected, atol, rtol)
-    if found.note.startswith("shape"):
+    if found.shapes_differ:
         return OutputCheck(key, shape, dtype, ok=False, problem=f"shape {list(shape)}, expected {list(np.shape(expected))}")
     problem = None if found.within else (f"max_abs={found.max_abs:.3g} max_rel={found.max_rel:.3g} beyond "
                                          f"atol={atol} rtol={rtol}{'; ' + found.note if found.note else ''}")
@@ -97,30 +93,14 @@ def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, at
 
 def _spawn_child(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],
                  serving_version: str | None, timeout: float) -> tuple[dict, dict[str, np.ndarray]]:
-    with tempfile.TemporaryDirectory(prefix="serving-check-") as tmp:
-        workdir = Path(tmp)
-        np.savez(workdir / "feeds.npz", **{f"{i}/{k}": np.asarray(v) for i, fs in enumerate(feed_sets)
-                                           for k, v in fs.items()})
-        request = {"version_dir": str(Path(version_dir).resolve()), "runs": runs,
-                   "serving_version": serving_version, "threads": 2}
-        (workdir / "request.json").write_text(json.dumps(request))
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-               "PYTHONPATH": os.pathsep.join([str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
-        try:
-            proc = subprocess.run([sys.executable, "-m", "converter.serving.load_child", str(workdir / "request.json")],
-                                  cwd=_REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as err:
-            raise ConverterError(f"serving load check of {version_dir} timed out after {timeout:.0f}s") from err
-        result_path = workdir / "result.json"
-        if not result_path.exists():
-            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            raise ConverterError(f"serving load check of {version_dir}: child exited {proc.returncode} "
-                                 f"without a result ({tail[0]})")
-        result = json.loads(result_path.read_text())
-        outputs_path = workdir / "outputs.npz"
+    # the child must never import TensorFlow's Python layer: only the C API, as TF Serving
+    with ChildProcess(load_child.run_request, "serving", timeout=timeout, quiet_tensorflow=False) as child:
+        np.savez(child.scratch / "feeds.npz", **{f"{i}/{k}": np.asarray(v) for i, fs in enumerate(feed_sets)
+                                                 for k, v in fs.items()})
+        result = child.run({"version_dir": str(Path(version_dir).resolve()), "runs": runs,
+                            "serving_version": serving_version, "threads": 2})
+        outputs_path = child.scratch / "outputs.npz"
         outputs = dict(np.load(outputs_path, allow_pickle=True)) if outputs_path.exists() else {}
-    if "crash" in result:
-        raise ConverterError(f"serving load check of {version_dir} crashed: {result['crash'].strip().splitlines()[-1]}")
     return result, outputs
 
 

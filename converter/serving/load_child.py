@@ -1,20 +1,20 @@
-"""Child process of the serving load check: `python -m converter.serving.load_child REQUEST.json`.
+"""Child process of the serving load check: `run_request`, run by converter/child.py.
 
 Runs in a fresh interpreter that never imports TensorFlow's Python layer: checks the ops against
 TF's C++ op registry, loads the version folder with TF_LoadSessionFromSavedModel (tags "serve"),
-runs the requested signatures by the tensor names in the returned MetaGraphDef, and writes
-result.json + outputs.npz next to the request. The parent compares numbers; this file only runs.
+runs the requested signatures by the tensor names in the returned MetaGraphDef, and returns the
+findings, with the outputs in outputs.npz in the scratch folder. The parent compares numbers; this
+file only runs.
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 
+from converter.child import ChildContext
 from converter.serving import capi, op_check
 
 INIT_OP_SIGNATURE = "__saved_model_init_op"
@@ -55,7 +55,8 @@ def _run_one(session, signature, feeds: dict[str, np.ndarray]) -> tuple[dict[str
     return dict(zip(keys, values)), time.perf_counter() - start
 
 
-def run_request(request: dict, workdir: Path) -> dict:
+def run_request(request: dict, context: ChildContext) -> dict:
+    workdir = context.scratch
     version_dir = Path(request["version_dir"])
     result = {"ops": {}, "problems": [], "warnings": [], "signatures": {}, "runs": [], "load_error": None}
     try:
@@ -97,16 +98,3 @@ def run_request(request: dict, workdir: Path) -> dict:
     result["python_tensorflow_imported"] = "tensorflow.python" in sys.modules  # must stay False
     return result
 
-
-def main(argv: list[str]) -> int:
-    request_path = Path(argv[1])
-    try:
-        result = run_request(json.loads(request_path.read_text()), request_path.parent)
-    except Exception:
-        result = {"crash": traceback.format_exc()}
-    (request_path.parent / "result.json").write_text(json.dumps(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

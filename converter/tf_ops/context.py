@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from converter.tf_ops.registry import OpRegistry
+from converter.tf_ops.registry import OpRegistry, normal_domain
 
 
 class TranslationContext:
@@ -20,7 +20,7 @@ class TranslationContext:
         self._values: dict[str, Any] = {}
 
     def opset(self, domain: str = "") -> int:
-        return self.opsets.get("" if domain == "ai.onnx" else domain, 0)
+        return self.opsets.get(normal_domain(domain), 0)
 
     def bind(self, name: str, value: Any) -> None:
         self._values[name] = value

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from converter.errors import ConverterError, UnsupportedOpsError
 from converter.tf_ops.dtypes import TF_TO_ONNX
+from converter.tf_ops.registry import normal_domain
 
 logger = logging.getLogger(__name__)
 _MAX_DEPTH = 32
@@ -72,7 +73,7 @@ def expand_node(ctx, proto: onnx.NodeProto, opset: int) -> list | None:
     if body is None:
         return None
     opsets = dict(ctx.opsets)
-    opsets.update({("" if o.domain == "ai.onnx" else o.domain): o.version for o in body.opset_import})
+    opsets.update({normal_domain(o.domain): o.version for o in body.opset_import})
     scope = TranslationContext(opsets, ctx.registry, functions=ctx.functions)
     for formal, value in zip(body.input, inputs + [None] * (len(body.input) - len(inputs))):
         scope.bind(formal, value)
@@ -144,8 +145,8 @@ def body_supported(proto: onnx.NodeProto, opset: int, opsets: dict, registry, lo
     if body is None or depth > _MAX_DEPTH:
         return False
     body_opsets = dict(opsets)
-    body_opsets.update({("" if o.domain == "ai.onnx" else o.domain): o.version for o in body.opset_import})
-    from converter.tf_ops.preflight import iter_nodes
+    body_opsets.update({normal_domain(o.domain): o.version for o in body.opset_import})
+    from converter.onnx_nodes import iter_nodes
     for node in iter_nodes(onnx.helper.make_graph(list(body.node), "body", [], [])):
         node_opset = body_opsets.get(node.domain, 0)
         if registry.lookup(node.op_type, node_opset, node.domain) is None and not body_supported(

@@ -6,23 +6,12 @@ from collections import Counter
 import onnx
 
 from converter.errors import UnsupportedOpsError
-from converter.tf_ops.registry import OpRegistry
-
-
-def iter_nodes(graph: onnx.GraphProto):
-    """Every node of the graph and of its subgraphs (If branches, Loop/Scan bodies), depth first."""
-    for node in graph.node:
-        yield node
-        for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.GRAPH:
-                yield from iter_nodes(attribute.g)
-            elif attribute.type == onnx.AttributeProto.GRAPHS:
-                for subgraph in attribute.graphs:
-                    yield from iter_nodes(subgraph)
+from converter.onnx_nodes import iter_nodes
+from converter.tf_ops.registry import OpRegistry, normal_domain
 
 
 def model_opsets(model: onnx.ModelProto) -> dict[str, int]:
-    return {("" if o.domain == "ai.onnx" else o.domain): o.version for o in model.opset_import}
+    return {normal_domain(o.domain): o.version for o in model.opset_import}
 
 
 def preflight(model: onnx.ModelProto, registry: OpRegistry) -> None:

@@ -27,6 +27,8 @@ class OpRegistry:
 
     def register(self, op_type: str, since: int, domain: str = "", handler: Handler | None = None):
         """Use as `@registry.register("Clip", since=11)` or call with handler=..."""
+        domain = normal_domain(domain)     # "ai.onnx" and "" are one domain: lookup must find either spelling
+
         def add(fn: Handler) -> Handler:
             entries = self._by_op.setdefault((domain, op_type), [])
             if any(r.since == since for r in entries):
@@ -37,7 +39,7 @@ class OpRegistry:
 
     def lookup(self, op_type: str, opset: int, domain: str = "") -> Registration | None:
         """Newest registration with since <= opset, or None."""
-        entries = self._by_op.get((_normal_domain(domain), op_type), [])
+        entries = self._by_op.get((normal_domain(domain), op_type), [])
         best = None
         for entry in entries:
             if entry.since <= opset:
@@ -45,10 +47,10 @@ class OpRegistry:
         return best
 
     def versions(self, op_type: str, domain: str = "") -> list[int]:
-        return [r.since for r in self._by_op.get((_normal_domain(domain), op_type), [])]
+        return [r.since for r in self._by_op.get((normal_domain(domain), op_type), [])]
 
     def op_types(self, domain: str = "") -> list[str]:
-        return sorted(op for (d, op) in self._by_op if d == _normal_domain(domain))
+        return sorted(op for (d, op) in self._by_op if d == normal_domain(domain))
 
     def all(self) -> list[Registration]:
         return [r for entries in self._by_op.values() for r in entries]
@@ -61,12 +63,14 @@ class OpRegistry:
 
     def override(self, op_type: str, since: int, handler: Handler, domain: str = "") -> None:
         """Replace (or add) one registration in place; meant for copies made in tests or diagnostics."""
+        domain = normal_domain(domain)
         entries = [r for r in self._by_op.get((domain, op_type), []) if r.since != since]
         entries.append(Registration(domain, op_type, since, handler))
         self._by_op[(domain, op_type)] = sorted(entries, key=lambda r: r.since)
 
 
-def _normal_domain(domain: str) -> str:
+def normal_domain(domain: str) -> str:
+    """ONNX spells the default domain "" or "ai.onnx"; the registry and opset tables use ""."""
     return "" if domain in ("", "ai.onnx") else domain
 
 

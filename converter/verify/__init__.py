@@ -63,14 +63,13 @@ UNOPTIMIZED_ONNXRUNTIME = "onnxruntime-unoptimized"
 
 def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],
                        expected: dict[str, list[list[np.ndarray]]], atol: float, rtol: float,
-                       nhwc_inputs: frozenset[str] = frozenset(), calibrated: bool = False,
-                       ) -> tuple[ParityReport, list[dict]]:
+                       calibrated: bool = False) -> tuple[ParityReport, list[dict]]:
     """Compare the SavedModel (run in a separate TF1-session process) with every reference's outputs
     (`expected[reference][i]` for feed_sets[i], in ONNX output order), computed beforehand so that no
     reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
     per input set (keyed by signature output key)."""
     served = run_in_subprocess(saved_model_dir, signature,
-                               [signature_feeds(spec, s.feeds, nhwc_inputs) for s in feed_sets])
+                               [signature_feeds(spec, s.feeds) for s in feed_sets])
     pair = _floor_pair(expected)
     report = ParityReport(atol, rtol, calibrated, floor_between=" and ".join(pair) if pair else "")
     for index, (feed_set, outputs) in enumerate(zip(feed_sets, served)):
@@ -122,12 +121,12 @@ def _refuse_non_finite(expected: list, spec: SignatureSpec, reference_name: str,
                                 "fix the model, or narrow integer inputs with --input-range")
 
 
-def signature_feeds(spec: SignatureSpec, feeds: dict[str, np.ndarray], nhwc_inputs: frozenset[str]) -> dict:
+def signature_feeds(spec: SignatureSpec, feeds: dict[str, np.ndarray]) -> dict:
     """Feeds keyed by signature key; inputs published as NHWC (--io-layout nhwc) are transposed."""
     result = {}
     for info in spec.inputs:
         value = feeds[info.onnx_name]
-        if info.onnx_name in nhwc_inputs:
+        if info.onnx_name in spec.nhwc_inputs:
             value = np.moveaxis(value, 1, -1)
         result[info.key] = value
     return result

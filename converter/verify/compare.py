@@ -28,13 +28,15 @@ class Differences:
     scale: float            # max |expected| over the finite elements
     within: bool
     note: str = ""
+    shapes_differ: bool = False
 
 
 def differences(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float,
                 scale_rtol: float = 0.0) -> Differences:
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
-        return Differences(float("inf"), float("inf"), 0.0, False, f"shape {actual.shape} != reference {expected.shape}")
+        return Differences(float("inf"), float("inf"), 0.0, False, f"shape {actual.shape} != reference {expected.shape}",
+                           shapes_differ=True)
     if actual.size == 0:
         return Differences(0.0, 0.0, 0.0, True)
     if actual.dtype.kind not in "fc" and expected.dtype.kind not in "fc":

@@ -1,6 +1,6 @@
 """Which kernels TF's CPU runtime really runs for a SavedModel signature: the graph after grappler (fusions,
 constant folding) and the oneDNN rewrite, as a TF1 session (TF Serving's path) builds it on first use.
-Meant to run in its own process (TF1 graph mode is process-wide):
+Meant to run in its own process (TF1 graph mode is process-wide): served_kernels_in_subprocess, or
 
     python -m converter.verify.kernels DIR SIGNATURE IN.npz      # prints {"kernel[fused ops]": count} as JSON
 """
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from converter.verify.session_runner import run_module
+from converter.child import ChildContext, ChildProcess
+from converter.verify.session_runner import serving_session
 
 # Bookkeeping nodes of every partition graph: not kernels that compute anything.
 _PLUMBING = frozenset({"_Arg", "_Retval", "NoOp", "Const", "Identity", "IdentityN", "VarHandleOp", "ReadVariableOp"})
@@ -29,9 +29,7 @@ def kernel_name(node) -> str:
 def served_kernels(saved_model_dir: str, signature: str, feeds: dict[str, np.ndarray]) -> dict[str, int]:
     import tensorflow as tf
 
-    tf.compat.v1.disable_eager_execution()
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+    with serving_session(saved_model_dir) as (session, meta_graph):
         signature_def = meta_graph.signature_def[signature]
         metadata = tf.compat.v1.RunMetadata()
         session.run([t.name for t in signature_def.outputs.values()],
@@ -42,12 +40,13 @@ def served_kernels(saved_model_dir: str, signature: str, feeds: dict[str, np.nda
 
 
 def served_kernels_in_subprocess(saved_model_dir: Path, signature: str, feeds: dict[str, np.ndarray]) -> dict:
-    with tempfile.TemporaryDirectory(prefix="kernels-") as work:
-        in_path = Path(work) / "in.npz"
-        np.savez(in_path, **feeds)
-        stdout = run_module("converter.verify.kernels", [str(saved_model_dir), signature, str(in_path)],
-                            f"listing the served kernels of {saved_model_dir}", 600)
-        return json.loads(stdout.strip().splitlines()[-1])
+    with ChildProcess(_census_request, "served kernels", timeout=600) as child:
+        np.savez(child.scratch / "in.npz", **feeds)
+        return child.run({"saved_model_dir": str(Path(saved_model_dir).resolve()), "signature": signature})
+
+
+def _census_request(request: dict, context: ChildContext) -> dict[str, int]:
+    return served_kernels(request["saved_model_dir"], request["signature"], dict(np.load(context.scratch / "in.npz")))
 
 
 def main(argv: list[str]) -> int:

@@ -1,30 +1,35 @@
 """Run a SavedModel signature the way `saved_model_cli run` and TF Serving do: TF1 session, tag `serve`,
-signature by name, feeding the signature's tensor names. Meant to run in its own process:
-
-    python -m converter.verify.session_runner DIR SIGNATURE IN.npz OUT.npz [IN2.npz OUT2.npz ...]
-
-Each IN.npz holds arrays keyed by signature input key; OUT.npz gets outputs keyed by output key.
+signature by name, feeding the signature's tensor names; in a child process (converter/child.py), so
+nothing of the converting process leaks into it and TF1 graph mode stays out of the parent.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from converter.errors import ConverterError
+from converter.child import ChildContext, ChildProcess
+from converter.errors import ConverterError, typed_first_line
+
+
+@contextmanager
+def serving_session(saved_model_dir: str):
+    """(session, MetaGraphDef) of the SavedModel loaded as TF Serving loads it: a TF1 session, tag `serve`.
+    TF1 graph mode is process-wide: only in a child process."""
+    import tensorflow as tf
+    from tensorflow.python.util import deprecation
+
+    tf.compat.v1.disable_eager_execution()
+    with tf.compat.v1.Session(graph=tf.Graph()) as session:
+        with deprecation.silence():     # the TF1 loader is TF Serving's path; its deprecation notice is noise
+            meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+        yield session, meta_graph
 
 
 def run_in_session(saved_model_dir: str, signature: str, feeds_list: list[dict[str, np.ndarray]]) -> list[dict]:
-    import tensorflow as tf
-
-    tf.compat.v1.disable_eager_execution()
     results = []
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+    with serving_session(saved_model_dir) as (session, meta_graph):
         if signature not in meta_graph.signature_def:
             raise KeyError(f"signature {signature!r} not in {sorted(meta_graph.signature_def)}")
         signature_def = meta_graph.signature_def[signature]
@@ -39,43 +44,21 @@ def run_in_session(saved_model_dir: str, signature: str, feeds_list: list[dict[s
 
 def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[dict[str, np.ndarray]],
                       timeout_seconds: int = 1800) -> list[dict[str, np.ndarray]]:
-    """The verification run, in a fresh process so nothing of the converting process leaks into it."""
-    with tempfile.TemporaryDirectory(prefix="verify-") as work:
-        args = []
-        for i, feeds in enumerate(feeds_list):
-            in_path, out_path = Path(work) / f"in{i}.npz", Path(work) / f"out{i}.npz"
-            np.savez(in_path, **feeds)
-            args += [str(in_path), str(out_path)]
-        run_module("converter.verify.session_runner", [str(saved_model_dir), signature, *args],
-                   "loading the SavedModel in a TF Serving-style session", timeout_seconds)
-        return [dict(np.load(Path(work) / f"out{i}.npz")) for i in range(len(feeds_list))]
+    """Outputs (keyed by signature output key) per feed set (keyed by signature input key)."""
+    with ChildProcess(_run_request, "verify", timeout=timeout_seconds) as child:
+        for index, feeds in enumerate(feeds_list):
+            np.savez(child.scratch / f"in{index}.npz", **feeds)
+        child.run({"saved_model_dir": str(Path(saved_model_dir).resolve()), "signature": signature,
+                   "feed_sets": len(feeds_list)})
+        return [dict(np.load(child.scratch / f"out{index}.npz")) for index in range(len(feeds_list))]
 
 
-def run_module(module: str, args: list[str], what: str, timeout_seconds: int) -> str:
-    """`python -m module args` from the project root, TF's C++ logging quiet; its stdout, or a one-line
-    ConverterError with the last line it wrote to stderr."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-    process = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,
-                             cwd=str(Path(__file__).resolve().parents[2]), timeout=timeout_seconds)
-    if process.returncode != 0:
-        last = [line for line in process.stderr.strip().splitlines() if line.strip()][-1:] or ["no output"]
-        raise ConverterError(f"{what} failed: {last[0]}")
-    return process.stdout
-
-
-def main(argv: list[str]) -> int:
-    import_quietly = Path(__file__).resolve().parents[2] / "scripts"
-    sys.path.insert(0, str(import_quietly))
-    from _cli import import_tensorflow_quietly
-
-    import_tensorflow_quietly()
-    saved_model_dir, signature, *paths = argv
-    pairs = list(zip(paths[0::2], paths[1::2]))
-    feeds_list = [dict(np.load(in_path)) for in_path, _ in pairs]
-    for (_, out_path), outputs in zip(pairs, run_in_session(saved_model_dir, signature, feeds_list)):
-        np.savez(out_path, **outputs)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def _run_request(request: dict, context: ChildContext) -> None:
+    feeds_list = [dict(np.load(context.scratch / f"in{index}.npz")) for index in range(request["feed_sets"])]
+    try:
+        outputs = run_in_session(request["saved_model_dir"], request["signature"], feeds_list)
+    except Exception as error:  # noqa: BLE001 - TF's errors: what failed, in one line (TF puts the node last)
+        raise ConverterError("loading the SavedModel in a TF Serving-style session failed: "
+                             f"{typed_first_line(error, last_too=True)}") from None
+    for index, values in enumerate(outputs):
+        np.savez(context.scratch / f"out{index}.npz", **values)

@@ -87,7 +87,7 @@ def test_parity_failure_publishes_nothing(tmp_path, monkeypatch):
     import tensorflow as tf
 
     import converter.pipeline as pipeline
-    import converter.translate_stage as translate_stage
+    import converter.translate.stage as translate_stage
     from converter.config import ConversionConfig, InputSpec
     from converter.errors import ParityError
     from converter.pipeline import convert

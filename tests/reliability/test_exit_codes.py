@@ -62,7 +62,7 @@ def test_exit_1_parity_failure(tmp_path, capsys, monkeypatch):
     import tensorflow as tf
 
     import converter.pipeline as pipeline
-    import converter.translate_stage as translate_stage
+    import converter.translate.stage as translate_stage
     from converter.tf_ops import load_default_registry
 
     registry = load_default_registry().copy()

@@ -41,7 +41,7 @@ def test_release_rewriter_state_clears_every_matcher():
 
 def test_pipeline_drops_the_pytorch_model_after_the_reference(tmp_path):
     from converter import pipeline
-    from converter.stages import StageTimer
+    from converter.pipeline import StageTimer
     from converter.verify import make_feed_sets
 
     torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""The translate and savedmodel stages run in a child process (converter/translate_child.py).
+"""The translate and savedmodel stages run in a child process (converter/translate/child.py).
 
 An error raised in the child reaches the user as the same class, exit code and one-line message, with
 nothing published; a child that crashes becomes a ConverterError naming the stage; the child's log
@@ -59,8 +59,8 @@ def test_op_translation_error_in_child_reaches_the_cli(tmp_path):
 def test_error_in_child_comes_back_as_its_class(tmp_path):
     """In-process through ChildTranslation: the class (so the exit code) and the message, not a traceback."""
     from converter.errors import OpTranslationError
-    from converter.translate_child import ChildTranslation
-    from converter.translate_stage import TranslateSettings
+    from converter.translate.child import ChildTranslation
+    from converter.translate.stage import TranslateSettings
 
     model = onnx.load(_fp8_onnx(tmp_path / "fp8.onnx"))
     settings = TranslateSettings("native", 1024, str(tmp_path), "", str(tmp_path / "saved"), ("serving_default",))
@@ -76,8 +76,8 @@ def test_error_in_child_comes_back_as_its_class(tmp_path):
 
 def test_bad_backend_fails_in_the_translate_stage(tmp_path):
     from converter.errors import BadInputError
-    from converter.translate_child import ChildTranslation
-    from converter.translate_stage import TranslateSettings
+    from converter.translate.child import ChildTranslation
+    from converter.translate.stage import TranslateSettings
 
     model = onnx.load(_relu_onnx(tmp_path / "relu.onnx"))
     settings = TranslateSettings("tflite", 1024, str(tmp_path), "", str(tmp_path / "saved"), ("serving_default",))
@@ -87,8 +87,8 @@ def test_bad_backend_fails_in_the_translate_stage(tmp_path):
 
 def test_spec_and_log_records_come_back(tmp_path, caplog):
     from converter.savedmodel import signature_spec_from_onnx
-    from converter.translate_child import ChildTranslation
-    from converter.translate_stage import TranslateSettings
+    from converter.translate.child import ChildTranslation
+    from converter.translate.stage import TranslateSettings
 
     model = onnx.load(_relu_onnx(tmp_path / "relu.onnx"))
     saved = tmp_path / "saved"
@@ -109,8 +109,8 @@ def test_child_killed_by_a_signal_is_a_converter_error(tmp_path, monkeypatch):
     """A child that dies without a result (here: SIGKILL at start-up, as the OOM killer would) becomes
     a ConverterError naming the stage and the signal."""
     from converter.errors import ConverterError
-    from converter.translate_child import ChildTranslation
-    from converter.translate_stage import TranslateSettings
+    from converter.translate.child import ChildTranslation
+    from converter.translate.stage import TranslateSettings
 
     fake_python = tmp_path / "python"
     fake_python.write_text("#!/bin/sh\necho 'about to be killed'\nkill -9 $$\n")

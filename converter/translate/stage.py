@@ -1,7 +1,7 @@
 """Stages 4 and 5: ONNX -> a TF module with `run(feeds)` (our translator or, on request, onnx-tf), then the
 SavedModel written into the staging folder.
 
-The pipeline runs both in a child process (converter/translate_child.py): TensorFlow's allocator keeps
+The pipeline runs both in a child process (converter/translate/child.py): TensorFlow's allocator keeps
 the memory of the translated weights after the module is gone, and only the child's exit gives it back
 before verification. `InProcessTranslation` is what that child runs; it is also usable directly.
 """
@@ -15,7 +15,7 @@ import onnx
 
 from converter.config import ConversionConfig
 from converter.errors import BadInputError
-from converter.savedmodel import SignatureSpec, export_saved_model
+from converter.savedmodel import SignatureSpec, export_saved_model, signature_spec_from_onnx
 from converter.tf_ops import load_default_registry
 from converter.tf_ops.module import OnnxModule
 
@@ -31,21 +31,24 @@ class TranslateSettings:
     signature_names: tuple[str, ...]
     batch_split: int = 1                  # slices a batch runs as (1: unsplit), resolved from --batch-split
     client: dict | None = None            # ClientSignatureOptions.as_dict() (issue 21), None without them
+    nhwc_inputs: tuple[str, ...] = ()     # inputs the passes made channels-last (SignatureSpec.nhwc_inputs)
 
     @classmethod
     def from_config(cls, config: ConversionConfig, work_dir: Path, data_dir: str, staging_path: Path,
-                    signature_names: tuple[str, ...], batch_split: int = 1) -> "TranslateSettings":
+                    signature_names: tuple[str, ...], batch_split: int = 1,
+                    nhwc_inputs: frozenset[str] = frozenset()) -> "TranslateSettings":
         return cls(config.backend, config.variable_threshold_bytes, str(Path(work_dir).resolve()),
                    str(Path(data_dir).resolve()) if data_dir else "", str(Path(staging_path).resolve()),
                    tuple(signature_names), batch_split,
-                   config.client.as_dict() if config.client.enabled else None)
+                   config.client.as_dict() if config.client.enabled else None, tuple(sorted(nhwc_inputs)))
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "TranslateSettings":
-        return cls(**{**data, "signature_names": tuple(data["signature_names"])})
+        return cls(**{**data, "signature_names": tuple(data["signature_names"]),
+                      "nhwc_inputs": tuple(data["nhwc_inputs"])})
 
 
 def translate(model: onnx.ModelProto, settings: TranslateSettings):
@@ -63,7 +66,7 @@ def translate(model: onnx.ModelProto, settings: TranslateSettings):
 
 
 class InProcessTranslation:
-    """Translate, then save the SavedModel, in this process. Same interface as translate_child.ChildTranslation:
+    """Translate, then save the SavedModel, in this process. Same interface as child.ChildTranslation:
 
         with InProcessTranslation(model, settings) as run:
             run.translate()
@@ -88,8 +91,9 @@ class InProcessTranslation:
         from converter.client_options import ClientSignatureOptions
 
         client = ClientSignatureOptions.from_dict(self._settings.client) if self._settings.client else None
+        spec = signature_spec_from_onnx(self._model, frozenset(self._settings.nhwc_inputs))
         spec = export_saved_model(self._module, self._model, self._settings.staging_path,
-                                  self._settings.signature_names, batch_split=self._settings.batch_split,
+                                  self._settings.signature_names, spec, batch_split=self._settings.batch_split,
                                   client=client)
         self._module = None          # its tf.Variables (a copy of every weight) are on disk now
         gc.collect()

@@ -1,4 +1,5 @@
-"""Describe an .onnx file, a SavedModel folder or a serving_models/<name> folder for scripts/inspect.py."""
+"""Describe an .onnx file, a SavedModel folder or a serving_models/<name> folder for scripts/inspect_model.py.
+saved_model.pb is read by describe.py, beside it."""
 from __future__ import annotations
 
 import json
@@ -47,15 +48,13 @@ def describe_onnx(path: Path) -> str:
 def describe_saved_model(path: Path) -> str:
     import tensorflow as tf
 
-    from converter.savedmodel.describe import describe_signatures
+    from converter.savedmodel.describe import meta_graph_with_tag, signature_lines
     from converter.serving.op_check import graph_op_histogram
-    from tensorflow.core.protobuf import saved_model_pb2
 
-    saved_model = saved_model_pb2.SavedModel()
-    saved_model.ParseFromString((path / "saved_model.pb").read_bytes())
-    meta_graph = next((m for m in saved_model.meta_graphs if "serve" in m.meta_info_def.tags), None)
-    if meta_graph is None:
-        raise BadInputError(f"{path}: no MetaGraph tagged 'serve' (TF Serving could not load it)")
+    try:
+        meta_graph = meta_graph_with_tag(path, "serve")
+    except KeyError:
+        raise BadInputError(f"{path}: no MetaGraph tagged 'serve' (TF Serving could not load it)") from None
     lines = [f"SavedModel {path}", f"  saved_model.pb: {_bytes((path / 'saved_model.pb').stat().st_size)}"]
     variables = path / "variables" / "variables.index"
     if variables.is_file():
@@ -64,7 +63,7 @@ def describe_saved_model(path: Path) -> str:
         count = sum(int(np.prod(s)) for s in weights.values())
         lines.append(f"  variables: {len(weights)} tensors, {count:,} values "
                      f"({_bytes(sum(p.stat().st_size for p in (path / 'variables').iterdir()))} on disk)")
-    lines.append(describe_signatures(path))
+    lines.append(signature_lines(meta_graph.signature_def))
     lines += _histogram_lines(dict(graph_op_histogram(meta_graph)), title="graph ops (functions included)")
     report_path = path / "assets.extra" / REPORT_NAME
     if report_path.is_file():
