@@ -200,8 +200,7 @@ def main(argv: list[str]) -> int:
     logging.getLogger().handlers[:] = [_ForwardHandler()]     # before TF's import adds a handler of its own
     for name, level in request["log_levels"].items():
         logging.getLogger(name or None).setLevel(level)
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from _cli import import_tensorflow_quietly
+    from converter.tf_import import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import onnx

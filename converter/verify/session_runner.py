@@ -64,9 +64,7 @@ def run_module(module: str, args: list[str], what: str, timeout_seconds: int) ->
 
 
 def main(argv: list[str]) -> int:
-    import_quietly = Path(__file__).resolve().parents[2] / "scripts"
-    sys.path.insert(0, str(import_quietly))
-    from _cli import import_tensorflow_quietly
+    from converter.tf_import import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     saved_model_dir, signature, *paths = argv
