@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from converter import translate_stage
-from converter.checkpoint import load_checkpoint, run_eager
+from converter.checkpoint import LoadedCheckpoint, load_checkpoint, run_eager
 from converter.config import ConversionConfig
 from converter.errors import ParityError
 from converter.export import export_to_onnx
@@ -57,12 +57,14 @@ class _Graph:
     batch_split: int                  # slices the SavedModel runs a batch as (1: unsplit)
 
 
-def convert(config: ConversionConfig) -> ConversionResult:
+def convert(config: ConversionConfig, source: LoadedCheckpoint | None = None) -> ConversionResult:
+    """`source`: an already-loaded model (the Python API's live nn.Module, ExportedProgram or ScriptModule,
+    converter/api/sources.py) instead of loading `config.checkpoint`; every later stage is the same."""
     timer = StageTimer(STAGES)
     with tempfile.TemporaryDirectory(prefix="convert-") as scratch:
         work_dir = Path(config.work_dir or scratch)
         work_dir.mkdir(parents=True, exist_ok=True)
-        graph = _load_export_rewrite(config, timer, work_dir)
+        graph = _load_export_rewrite(config, timer, work_dir, source)
         feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
         with timer.stage("reference", f"PyTorch and ONNX Runtime on {len(feed_sets)} input sets"):
             client_cases = image_cases(config.client, graph.loaded, graph.reference_model, graph.data_dir,
@@ -109,9 +111,10 @@ def convert(config: ConversionConfig) -> ConversionResult:
     return ConversionResult(version, version_dir, spec, parity, report)
 
 
-def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path) -> _Graph:
+def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path,
+                         source: LoadedCheckpoint | None) -> _Graph:
     with timer.stage("load", str(config.checkpoint)):
-        loaded = load_checkpoint(config)
+        loaded = source if source is not None else load_checkpoint(config)
     with timer.stage("export"):
         exported = export_to_onnx(loaded, config, work_dir)
     input_specs = specs_from_onnx(exported.model, config.inputs)
