@@ -79,7 +79,7 @@ def convert(model: BenchModel, checkpoint: Path, work: Path, label: str, extra: 
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - start
     result = {"seconds": round(seconds, 2), "command": " ".join(command[1:])}
-    lines = [l for l in done.stdout.splitlines() if l.startswith("BENCH_RESULT ")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
     result.update(json.loads(lines[-1][len("BENCH_RESULT "):]) if lines else {"exit_code": done.returncode})
     versions = sorted((serving_root / model.name).glob("[0-9]*"), key=lambda p: int(p.name))
     if result["exit_code"] != 0 or not versions:
@@ -131,7 +131,7 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
         runners["classic"] = sessions["classic"].run
     latency = {name: {} for name in runners}
     for b, f in feeds.items():
-        timings = time_alternating({name: (lambda run=run: run(f)) for name, run in runners.items()},
+        timings = time_alternating({name: (lambda run=run, feeds=f: run(feeds)) for name, run in runners.items()},
                                    args.warmup, args.runs)
         for name, timing in timings.items():
             latency[name][str(b)] = timing.as_dict()
@@ -210,7 +210,7 @@ def _variant_in_child(name: str, ours: dict, model: BenchModel, args) -> dict:
                "--child-inputs", json.dumps([model.inputs, model.input_ranges]),
                "--runs", str(args.runs), "--warmup", str(args.warmup), "--batch", str(args.batch)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
-    lines = [l for l in done.stdout.splitlines() if l.startswith("CHILD_RESULT ")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("CHILD_RESULT ")]
     if not lines:
         return {"error": " | ".join((done.stderr or "no output").strip().splitlines()[-2:])}
     return json.loads(lines[-1][len("CHILD_RESULT "):])

@@ -191,7 +191,7 @@ def parse_args(argv):
                              "as scripts/convert.py does: for native that includes the NHWC layout passes)")
     models.add_argument("--markdown", help="also write the tables to this file")
     conformance = sub.add_parser("conformance", help="official ONNX backend test cases through both backends")
-    conformance.add_argument("--kinds", default="node", help=f"comma-separated: node, simple, pytorch-converted, pytorch-operator")
+    conformance.add_argument("--kinds", default="node", help="comma-separated: node, simple, pytorch-converted, pytorch-operator")
     conformance.add_argument("--include", help="regex on case names, e.g. 'test_(conv|relu)'")
     conformance.add_argument("--limit", type=int, default=0, help="only the first N cases (after --include)")
     conformance.add_argument("--timeout", type=float, default=60.0, help="seconds per case and backend")

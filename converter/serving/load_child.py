@@ -69,7 +69,7 @@ def run_request(request: dict, workdir: Path) -> dict:
     start = time.perf_counter()
     try:
         session = capi.SavedModelSession(version_dir, intra_op_threads=request.get("threads", 0))
-    except Exception as err:  # the load failure is the finding; report it as one line
+    except Exception as err:  # noqa: BLE001 - the load failure is the finding; report it as one line
         result["load_error"] = str(err)
         return result
     result["load_seconds"] = time.perf_counter() - start
@@ -89,7 +89,7 @@ def run_request(request: dict, workdir: Path) -> dict:
                     try:
                         values, entry["seconds"] = _run_one(session, signatures[name], feeds)
                         outputs.update({f"{index}/{name}/{k}": v for k, v in values.items()})
-                    except Exception as err:  # one line per failed run, the parent decides
+                    except Exception as err:  # noqa: BLE001 - one line per failed run, the parent decides
                         entry["error"] = str(err).replace("\n", " ")
                         entry["code"] = getattr(err, "code", None)      # TF status code (3: INVALID_ARGUMENT)
                 result["runs"].append(entry)
@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
     request_path = Path(argv[1])
     try:
         result = run_request(json.loads(request_path.read_text()), request_path.parent)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any crash goes back to the parent as its traceback
         result = {"crash": traceback.format_exc()}
     (request_path.parent / "result.json").write_text(json.dumps(result))
     return 0

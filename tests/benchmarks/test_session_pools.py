@@ -58,7 +58,7 @@ def _overlap(*variants: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
     done = subprocess.run([sys.executable, "-c", _OVERLAP_SCRIPT, *variants], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300)
-    lines = [l for l in done.stdout.splitlines() if l.startswith("OVERLAP ")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("OVERLAP ")]
     assert lines, done.stderr[-2000:]
     return json.loads(lines[-1][len("OVERLAP "):])
 
