@@ -112,7 +112,7 @@ def convert(config: ConversionConfig, source: LoadedCheckpoint | None = None) ->
 
 
 def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path,
-                         source: LoadedCheckpoint | None) -> _Graph:
+                         source: LoadedCheckpoint | None = None) -> _Graph:
     with timer.stage("load", str(config.checkpoint)):
         loaded = source if source is not None else load_checkpoint(config)
     with timer.stage("export"):

@@ -77,7 +77,8 @@ def option_argv(options: dict, actions: dict[str, argparse.Action]) -> list[str]
                                  f"{', '.join(sorted(actions))} (the convert flags, '-' spelled '_')")
     argv: list[str] = []
     for name, value in options.items():
-        action, flag = actions[name], f"--{name.replace('_', '-')}"
+        action = actions[name]
+        flag = next(text for text in action.option_strings if text.startswith("--"))
         if value is None or value is False:
             continue
         if value is True:

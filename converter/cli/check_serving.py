@@ -81,8 +81,5 @@ def setup(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_main(sys.modules[__name__], argv, prog="torch2serving check-serving")
+    return command_main(sys.modules[__name__], argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

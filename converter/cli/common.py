@@ -70,8 +70,9 @@ def run_command(command: ModuleType, args: argparse.Namespace) -> int:
                     json_errors=bool(getattr(args, "json", False)))
 
 
-def command_main(command: ModuleType, argv: list[str] | None = None, prog: str | None = None) -> int:
-    """A subcommand on its own (`python -m converter.cli.convert`, the scripts/ wrappers)."""
+def command_main(command: ModuleType, argv: list[str] | None = None) -> int:
+    """A subcommand on its own (each module's main(), which the scripts/ wrappers call)."""
+    prog = "torch2serving " + command.__name__.rsplit(".", 1)[-1].replace("_", "-")
     parser = argparse.ArgumentParser(prog=prog, description=command.__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     command.add_arguments(parser)

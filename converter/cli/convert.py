@@ -9,7 +9,7 @@ from converter.cli.common import command_main, setup_logging
 from converter.client_arguments import add_client_signature_arguments, client_options_from_args
 
 
-def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+def build_parser(prog: str = "torch2serving convert") -> argparse.ArgumentParser:
     """The convert command's parser on its own (the Python API reads its flags from it too)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     add_arguments(parser)
@@ -178,8 +178,5 @@ def run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_main(sys.modules[__name__], argv, prog="torch2serving convert")
+    return command_main(sys.modules[__name__], argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

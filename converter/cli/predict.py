@@ -103,8 +103,5 @@ def setup(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_main(sys.modules[__name__], argv, prog="torch2serving predict")
+    return command_main(sys.modules[__name__], argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

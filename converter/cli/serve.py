@@ -108,8 +108,5 @@ def docker_command(docker: str, root: Path, batching: bool, image_version: str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_main(sys.modules[__name__], argv, prog="torch2serving serve")
+    return command_main(sys.modules[__name__], argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -50,8 +50,5 @@ def run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_main(sys.modules[__name__], argv, prog="torch2serving verify")
+    return command_main(sys.modules[__name__], argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
