@@ -69,6 +69,7 @@ def test_inter_op_variant_runs_in_its_own_process():
 
 
 # TF's default pool has one thread per core this process may run on (what sched_getaffinity reports).
+@pytest.mark.slow
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 cores for TF's default pool to hold 2 threads")
 def test_a_later_session_cannot_shrink_the_inter_op_pool_of_the_process():
     first_default = _overlap("default", "inter_op_1")

@@ -8,6 +8,10 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow      # builds and installs the project into two virtual environments
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

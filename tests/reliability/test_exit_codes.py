@@ -48,6 +48,7 @@ def _args(path, root, name="m"):
     return ["--checkpoint", path, "--name", name, "--serving-root", root, "--input", "x:float32:2x8"]
 
 
+@pytest.mark.slow
 def test_exit_0_published_with_json(tmp_path, capsys):
     root = tmp_path / "serving_models"
     code, summary = _run(capsys, *_args(_relu_onnx(tmp_path / "relu.onnx"), root))
@@ -55,6 +56,7 @@ def test_exit_0_published_with_json(tmp_path, capsys):
     assert summary["report"]["parity"]["passed"] and (root / "m" / "1" / "saved_model.pb").is_file()
 
 
+@pytest.mark.slow
 def test_exit_1_parity_failure(tmp_path, capsys, monkeypatch):
     import tensorflow as tf
 
