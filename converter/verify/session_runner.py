@@ -46,7 +46,8 @@ def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[di
             in_path, out_path = Path(work) / f"in{i}.npz", Path(work) / f"out{i}.npz"
             np.savez(in_path, **feeds)
             args += [str(in_path), str(out_path)]
-        run_module("converter.verify.session_runner", [str(saved_model_dir), signature, *args],
+        # absolute: the child runs in the project root, not in our working directory
+        run_module("converter.verify.session_runner", [str(Path(saved_model_dir).resolve()), signature, *args],
                    "loading the SavedModel in a TF Serving-style session", timeout_seconds)
         return [dict(np.load(Path(work) / f"out{i}.npz")) for i in range(len(feeds_list))]
 
