@@ -1,4 +1,4 @@
-"""Describe an .onnx file, a SavedModel folder or a serving_models/<name> folder for scripts/inspect.py."""
+"""Describe an .onnx file, a SavedModel folder or a serving_models/<name> folder for `torch2serving inspect`."""
 from __future__ import annotations
 
 import json
