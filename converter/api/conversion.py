@@ -28,8 +28,6 @@ def convert(model, example_inputs=None, *, name: str, serving_root="serving_mode
     whose exit_code is what the command line exits with; nothing is published unless parity passes.
     Never configures logging: the progress lines are INFO records of the `converter` loggers.
     """
-    from converter.pipeline import convert as run_pipeline
-
     examples = named_examples(example_inputs, input_names)
     flags = [*input_flags(examples), "--name", str(name), "--serving-root", str(serving_root),
              "--signature", str(signature)]
@@ -42,6 +40,8 @@ def convert(model, example_inputs=None, *, name: str, serving_root="serving_mode
             raise BadInputError(f"convert(): a {type(model).__name__} needs example_inputs (a tensor or tuple of "
                                 "tensors, as forward() takes them)")
         config = build_config(["--checkpoint", str(source.checkpoint), *flags], options)
+        from converter.pipeline import convert as run_pipeline     # TensorFlow: only once the arguments are valid
+
         result = run_pipeline(config, source=source.loaded)
     return ConversionResult(result.version, result.version_dir, read_signatures(result.version_dir),
                             result.parity, result.report)
