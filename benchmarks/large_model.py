@@ -2,8 +2,8 @@
 """Benchmark (not a unit test): convert a synthetic model with > 2.2 GB of float32 weights and report
 the peak RSS of the converting process tree and the time per stage.
 
-    .venv/bin/python benchmarks/large_model.py                 # 2.4 GB: 9 x Linear(8192, 8192)
-    .venv/bin/python benchmarks/large_model.py --gb 0.3        # a quick try at 300 MB
+    .venv/bin/python -m benchmarks.large_model                 # 2.4 GB: 9 x Linear(8192, 8192)
+    .venv/bin/python -m benchmarks.large_model --gb 0.3        # a quick try at 300 MB
 
 A protobuf cannot exceed 2 GB: the exporter writes ONNX external data, the passes/translator/ONNX
 Runtime read it from beside the .onnx, and the weights become tf.Variables (variables/ shards).
@@ -105,7 +105,7 @@ class TreeMemory:
 
 
 def convert(checkpoint: Path, width: int, depth: int, work: Path) -> dict:
-    args = [sys.executable, str(ROOT / "scripts" / "convert.py"), "--checkpoint", str(checkpoint),
+    args = [sys.executable, "-m", "converter", "convert", "--checkpoint", str(checkpoint),
             "--model-class", "tests.reliability._models:LinearStack",
             "--model-kwargs", json.dumps({"width": width, "depth": depth}), "--model-path", str(ROOT),
             "--input", f"x:float32:2x{width}", "--output", "y", "--name", "large",
@@ -151,7 +151,7 @@ def markdown(result: dict) -> str:
     gb = 1e9
     lines = [f"# Large model benchmark ({result['weights_bytes'] / gb:.2f} GB of float32 weights)", "",
              f"Model: {result['depth']} x Linear({result['width']}, {result['width']}) + ReLU, state_dict checkpoint, "
-             f"converted with scripts/convert.py and verified (PyTorch + ONNX Runtime references, TF1 session, "
+             f"converted with torch2serving convert and verified (PyTorch + ONNX Runtime references, TF1 session, "
              f"C API load check).", "",
              f"Measured on a 2-core machine, on {result['cpus']} CPU core(s) (affinity {result['affinity']}; "
              f"timings are indicative, the memory figures do not depend on it).", "",
@@ -213,5 +213,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

@@ -6,8 +6,10 @@ onnx-tf), all measured side by side in one run. Also measures TF session options
 aggressive grappler), TF's default server environment (no oneDNN weight caching), the model converted
 with `--batch-split off` where `auto` split it, and, separately, XLA auto-jit as an opt-in.
 
-    .venv/bin/python benchmarks/run.py            # full: examples, ResNet-50, BERT-base encoder (run idle!)
-    .venv/bin/python benchmarks/run.py --quick    # miniature models, few runs: checks the harness only
+    .venv/bin/python -m benchmarks.run            # full: examples, ResNet-50, BERT-base encoder (run idle!)
+    .venv/bin/python -m benchmarks.run --quick    # miniature models, few runs: checks the harness only
+
+(from the project root: `benchmarks` is a package of this checkout, not installed)
 
 Writes benchmarks/results/<timestamp>.json and .md (and latest.json / latest.md).
 """
@@ -23,7 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The model server's environment that serving/docker-compose.yml and scripts/serve.sh set: oneDNN caches
 # each kernel's reordered weights (TF reads it once per process, so it is set before TF is imported).
@@ -63,7 +64,7 @@ def parse_args(argv=None):
 def convert(model: BenchModel, checkpoint: Path, work: Path, label: str, extra: list[str]) -> dict:
     """Run one conversion in a child process; wall time, peak memory and the published folder."""
     serving_root = work / f"serving_{label}"
-    command = [sys.executable, str(ROOT / "benchmarks" / "convert_child.py"),
+    command = [sys.executable, "-m", "benchmarks.convert_child",
                "--checkpoint", str(checkpoint), "--model-class", model.model_class,
                "--model-kwargs", json.dumps(model.model_kwargs), "--model-path", str(ROOT),
                "--name", model.name, "--serving-root", str(serving_root), "--work-dir", str(work / label),
@@ -78,7 +79,7 @@ def convert(model: BenchModel, checkpoint: Path, work: Path, label: str, extra: 
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - start
     result = {"seconds": round(seconds, 2), "command": " ".join(command[1:])}
-    lines = [l for l in done.stdout.splitlines() if l.startswith("BENCH_RESULT ")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
     result.update(json.loads(lines[-1][len("BENCH_RESULT "):]) if lines else {"exit_code": done.returncode})
     versions = sorted((serving_root / model.name).glob("[0-9]*"), key=lambda p: int(p.name))
     if result["exit_code"] != 0 or not versions:
@@ -130,7 +131,7 @@ def measure_model(model: BenchModel, conversions: dict, args) -> dict:
         runners["classic"] = sessions["classic"].run
     latency = {name: {} for name in runners}
     for b, f in feeds.items():
-        timings = time_alternating({name: (lambda run=run: run(f)) for name, run in runners.items()},
+        timings = time_alternating({name: (lambda run=run, feeds=f: run(feeds)) for name, run in runners.items()},
                                    args.warmup, args.runs)
         for name, timing in timings.items():
             latency[name][str(b)] = timing.as_dict()
@@ -204,12 +205,12 @@ CHILD_VARIANTS = {
 
 def _variant_in_child(name: str, ours: dict, model: BenchModel, args) -> dict:
     env = dict(os.environ, **CHILD_VARIANTS[name][0])
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-variant", name,
+    command = [sys.executable, "-m", "benchmarks.run", "--child-variant", name,
                "--child-saved-model", ours["saved_model"], "--child-onnx", ours["onnx"],
                "--child-inputs", json.dumps([model.inputs, model.input_ranges]),
                "--runs", str(args.runs), "--warmup", str(args.warmup), "--batch", str(args.batch)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
-    lines = [l for l in done.stdout.splitlines() if l.startswith("CHILD_RESULT ")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("CHILD_RESULT ")]
     if not lines:
         return {"error": " | ".join((done.stderr or "no output").strip().splitlines()[-2:])}
     return json.loads(lines[-1][len("CHILD_RESULT "):])

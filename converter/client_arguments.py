@@ -1,4 +1,4 @@
-"""Command-line flags of the client signatures (issue 21); scripts/convert.py's parser calls
+"""Command-line flags of the client signatures (issue 21); the convert command's parser (converter/cli/convert.py) calls
 add_client_signature_arguments(parser) and builds the options with client_options_from_args(args)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""All options of one conversion, in one frozen dataclass built by scripts/convert.py."""
+"""All options of one conversion, in one frozen dataclass built by converter/cli/convert.py (also for the API)."""
 from __future__ import annotations
 
 import re

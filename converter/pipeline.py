@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter.checkpoint import load_checkpoint, run_eager
+from converter.checkpoint import LoadedCheckpoint, load_checkpoint, run_eager
 from converter.config import ConversionConfig
 from converter.errors import ParityError
 from converter.export import export_to_onnx
@@ -85,12 +85,14 @@ class _Graph:
     nhwc_inputs: frozenset[str]       # inputs the passes made channels-last (then SignatureSpec.nhwc_inputs)
 
 
-def convert(config: ConversionConfig) -> ConversionResult:
+def convert(config: ConversionConfig, source: LoadedCheckpoint | None = None) -> ConversionResult:
+    """`source`: an already-loaded model (the Python API's live nn.Module, ExportedProgram or ScriptModule,
+    converter/api/sources.py) instead of loading `config.checkpoint`; every later stage is the same."""
     timer = StageTimer(STAGES)
     with tempfile.TemporaryDirectory(prefix="convert-") as scratch:
         work_dir = Path(config.work_dir or scratch)
         work_dir.mkdir(parents=True, exist_ok=True)
-        graph = _load_export_rewrite(config, timer, work_dir)
+        graph = _load_export_rewrite(config, timer, work_dir, source)
         feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
         with timer.stage("reference", f"PyTorch and ONNX Runtime on {len(feed_sets)} input sets"):
             client_cases = image_cases(config.client, graph.loaded, graph.reference_model, graph.data_dir,
@@ -129,9 +131,10 @@ def convert(config: ConversionConfig) -> ConversionResult:
                             replace(report, version=version, stage_seconds=dict(timer.seconds)))
 
 
-def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path) -> _Graph:
+def _load_export_rewrite(config: ConversionConfig, timer: StageTimer, work_dir: Path,
+                         source: LoadedCheckpoint | None = None) -> _Graph:
     with timer.stage("load", str(config.checkpoint)):
-        loaded = load_checkpoint(config)
+        loaded = source if source is not None else load_checkpoint(config)
     with timer.stage("export"):
         exported = export_to_onnx(loaded, config, work_dir)
     input_specs = specs_from_onnx(exported.model, config.inputs)

@@ -2,14 +2,15 @@
 """Differential testing of the two backends (native, onnx-tf) against ONNX Runtime and each other.
 
     # example models (examples/models.py) and/or ONNX files: parity, conversion time, session latency
-    python scripts/compare_backends.py models [--examples TinyResNet,TwoInTwoOut] [--onnx a.onnx ...] \
+    python -m scripts.compare_backends models [--examples TinyResNet,TwoInTwoOut] [--onnx a.onnx ...] \
         [--exporter dynamo|torchscript] [--opset 18] [--batches 1,4] [--latency-runs 50] [--markdown out.md]
 
     # the official ONNX backend test cases through both backends: which cases each passes
-    python scripts/compare_backends.py conformance [--kinds node,simple] [--include REGEX] \
+    python -m scripts.compare_backends conformance [--kinds node,simple] [--include REGEX] \
         [--timeout 60] [--json results.json] [--markdown out.md]
 
-Both print Markdown tables on stdout. onnx-tf must be installed: pip install --no-deps -r requirements-onnx-tf.txt
+From the project root (`examples` is a package of this checkout). Both print Markdown tables on stdout.
+onnx-tf must be installed: pip install --no-deps -r requirements-onnx-tf.txt
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import _cli
+from converter.cli.common import run_main, setup_logging
 
 
 def compare_models(args) -> int:
@@ -190,7 +191,7 @@ def parse_args(argv):
                              "as scripts/convert.py does: for native that includes the NHWC layout passes)")
     models.add_argument("--markdown", help="also write the tables to this file")
     conformance = sub.add_parser("conformance", help="official ONNX backend test cases through both backends")
-    conformance.add_argument("--kinds", default="node", help=f"comma-separated: node, simple, pytorch-converted, pytorch-operator")
+    conformance.add_argument("--kinds", default="node", help="comma-separated: node, simple, pytorch-converted, pytorch-operator")
     conformance.add_argument("--include", help="regex on case names, e.g. 'test_(conv|relu)'")
     conformance.add_argument("--limit", type=int, default=0, help="only the first N cases (after --include)")
     conformance.add_argument("--timeout", type=float, default=60.0, help="seconds per case and backend")
@@ -204,7 +205,7 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv if argv is not None else sys.argv[1:])
-    _cli.setup_logging(verbose=args.verbose, quiet=not args.verbose)
+    setup_logging(verbose=args.verbose, quiet=not args.verbose)
     from converter.backends.onnx_tf_backend import onnx_tf_available
     from converter.errors import BadInputError
 
@@ -215,4 +216,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_cli.run_main(main, debug="--debug" in sys.argv))
+    sys.exit(run_main(main, debug="--debug" in sys.argv))

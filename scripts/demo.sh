@@ -8,7 +8,7 @@ if [ ! -f "$CHECKPOINTS/state_dict.pt" ]; then
   echo "building the example checkpoints in $CHECKPOINTS ..." >&2
   python -m examples.make_checkpoints --model TinyResNet --out "$CHECKPOINTS" >&2
 fi
-python scripts/convert.py \
+torch2serving convert \
   --checkpoint "$CHECKPOINTS/state_dict.pt" \
   --model-class examples.models:TinyResNet \
   --input input_img:float32:1x3x32x32 \

@@ -1,5 +1,5 @@
 """The convert phase for one model: write its checkpoint (child process), convert it with the real CLI
-(`scripts/convert.py` through benchmarks/convert_child.py, default flags plus the model's --input/--output/
+(`torch2serving convert` through benchmarks/convert_child.py, default flags plus the model's --input/--output/
 --input-range), and record exit code, one-line error, parity and seconds as JSON under the work folder."""
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def _write_checkpoint(model: ZooModel, folder: Path, timeout_s: int) -> dict:
 
 
 def convert_command(model: ZooModel, folder: Path, checkpoint: dict) -> list[str]:
-    return [sys.executable, str(ROOT / "benchmarks" / "convert_child.py"), "--checkpoint", checkpoint["checkpoint"],
+    return [sys.executable, "-m", "benchmarks.convert_child", "--checkpoint", checkpoint["checkpoint"],
             "--name", model.name, "--serving-root", str(folder / "serving"), "--work-dir", str(folder / "onnx"),
             "--json", *checkpoint.get("args", []), *model.cli_args()]
 
@@ -122,7 +122,7 @@ def _onnx_path(model: ZooModel, folder: Path, checkpoint: dict) -> str:
 
 
 def parse_child_stdout(stdout: str) -> tuple[dict, dict]:
-    """convert.py --json prints a JSON summary, then convert_child.py one BENCH_RESULT line."""
+    """convert --json prints a JSON summary, then convert_child.py one BENCH_RESULT line."""
     text, _, bench = stdout.partition("BENCH_RESULT ")
     try:
         summary = json.loads(text.strip()) if text.strip() else {}

@@ -56,18 +56,18 @@ def run_case(backend: str, case) -> tuple[str, str]:
         prepared = _prepare(backend, model)
     except (UnsupportedModelError, BackendIsNotSupposedToImplementIt) as error:
         return "unsupported", _line(error)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure to prepare is the case's outcome
         return "error", _line(error)
     for inputs, expected in data_sets:
         try:
             outputs = prepared.run(inputs)
         except BackendIsNotSupposedToImplementIt as error:
             return "unsupported", _line(error)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure to run is the case's outcome
             return "error", _line(error)
         try:
             Runner.assert_similar_outputs(list(expected), list(outputs), rtol=case.rtol, atol=case.atol)
-        except Exception as error:                    # AssertionError, or a type/shape mismatch
+        except Exception as error:                    # noqa: BLE001 - AssertionError, or a type/shape mismatch
             return "fail", _line(error)
     return "pass", ""
 
@@ -92,19 +92,22 @@ def _load(case):
     import onnx
     from onnx import numpy_helper
 
+    def as_array(value):
+        return numpy_helper.to_array(value) if isinstance(value, onnx.TensorProto) else value
+
     if case.model is not None:                # node cases may hold TensorProto values (as the onnx runner notes)
-        as_array = lambda v: numpy_helper.to_array(v) if isinstance(v, onnx.TensorProto) else v
         return case.model, [([as_array(v) for v in i], [as_array(v) for v in o]) for i, o in case.data_sets]
     model = onnx.load(os.path.join(case.model_dir, "model.onnx"))
     initialized = {i.name for i in model.graph.initializer}
     input_types = [v.type for v in model.graph.input if v.name not in initialized]
     output_types = [v.type for v in model.graph.output]
     data_sets = []
+    def load(folder: str, prefix: str, types) -> list:
+        return [_read_proto(os.path.join(folder, f"{prefix}_{i}.pb"), t, onnx, numpy_helper)
+                for i, t in enumerate(types) if os.path.exists(os.path.join(folder, f"{prefix}_{i}.pb"))]
+
     for folder in sorted(glob.glob(os.path.join(case.model_dir, "test_data_set*"))):
-        load = lambda prefix, types: [_read_proto(os.path.join(folder, f"{prefix}_{i}.pb"), t, onnx, numpy_helper)
-                                      for i, t in enumerate(types)
-                                      if os.path.exists(os.path.join(folder, f"{prefix}_{i}.pb"))]
-        data_sets.append((load("input", input_types), load("output", output_types)))
+        data_sets.append((load(folder, "input", input_types), load(folder, "output", output_types)))
     return model, data_sets
 
 
@@ -188,7 +191,7 @@ def _worker_main(backend: str, kinds: tuple[str, ...]) -> None:
         name = line.strip()
         try:
             status, detail = run_case(backend, cases[name])
-        except Exception as error:                          # a harness problem: report, keep going
+        except Exception as error:                          # noqa: BLE001 - a harness problem: report, keep going
             status, detail = "error", _line(error)
         answers.write(json.dumps({"status": status, "detail": detail}) + "\n")
 

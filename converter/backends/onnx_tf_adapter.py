@@ -66,7 +66,7 @@ def _imports_cleanly(name: str) -> bool:
     try:
         importlib.import_module(name)
         return True
-    except Exception as error:                 # e.g. tfp without tf-keras under Keras 3
+    except Exception as error:                 # noqa: BLE001 - e.g. tfp without tf-keras under Keras 3
         logger.warning("%s is installed but does not import (%s); using the plain-TF shim", name, error)
         return False
 

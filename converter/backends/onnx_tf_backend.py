@@ -48,7 +48,7 @@ def onnx_tf_available() -> tuple[bool, str]:
         return False, onnx_tf_adapter.INSTALL_HINT
     try:
         onnx_tf_adapter.import_onnx_tf()
-    except Exception as error:                               # report why, do not crash a --help
+    except Exception as error:                               # noqa: BLE001 - report why, do not crash a --help
         return False, f"onnx-tf is installed but does not import ({type(error).__name__}: {error}); " \
                       f"{onnx_tf_adapter.INSTALL_HINT}"
     import onnx_tf

@@ -10,7 +10,7 @@ import onnx
 import torch
 
 from converter.checkpoint.detect import object_globals, pickle_globals, torch_save_pickle
-from converter.checkpoint.model_class import add_model_path, build_model
+from converter.checkpoint.model_class import build_model, importable_from
 from converter.checkpoint.onnx_graph import graph_problem, one_line
 from converter.checkpoint.state_dict import extract_state_dict, load_into
 from converter.config import ConversionConfig
@@ -33,10 +33,11 @@ def _untrusted(path: Path, what: str) -> UntrustedCheckpointError:
 
 def _torch_load(path: Path, trust: bool, model_path: Path = Path(".")):
     """torch.load, weights_only unless trusted; every failure becomes a one-line error."""
-    if trust:
-        add_model_path(model_path)   # a trusted pickle imports the classes it names
     try:
-        return torch.load(path, map_location="cpu", weights_only=not trust)
+        if trust:      # a trusted pickle imports the classes it names
+            with importable_from(model_path):
+                return torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         if not trust:
             raise _untrusted(path, "pickled Python objects") from None

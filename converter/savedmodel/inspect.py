@@ -1,4 +1,4 @@
-"""Describe an .onnx file, a SavedModel folder or a serving_models/<name> folder for scripts/inspect_model.py.
+"""Describe an .onnx file, a SavedModel folder or a serving_models/<name> folder for `torch2serving inspect`.
 saved_model.pb is read by describe.py, beside it."""
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ import grpc
 import numpy as np
 import tensorflow as tf
 from google.protobuf import json_format
-from tensorflow_serving.apis import (classification_pb2, get_model_metadata_pb2, model_service_pb2_grpc,
+from tensorflow_serving.apis import (get_model_metadata_pb2, model_service_pb2_grpc,
                                      get_model_status_pb2, prediction_service_pb2_grpc)
 
 from converter.errors import BadInputError

@@ -70,7 +70,7 @@ def run_request(request: dict, context: ChildContext) -> dict:
     start = time.perf_counter()
     try:
         session = capi.SavedModelSession(version_dir, intra_op_threads=request.get("threads", 0))
-    except Exception as err:  # the load failure is the finding; report it as one line
+    except Exception as err:  # noqa: BLE001 - the load failure is the finding; report it as one line
         result["load_error"] = str(err)
         return result
     result["load_seconds"] = time.perf_counter() - start
@@ -90,7 +90,7 @@ def run_request(request: dict, context: ChildContext) -> dict:
                     try:
                         values, entry["seconds"] = _run_one(session, signatures[name], feeds)
                         outputs.update({f"{index}/{name}/{k}": v for k, v in values.items()})
-                    except Exception as err:  # one line per failed run, the parent decides
+                    except Exception as err:  # noqa: BLE001 - one line per failed run, the parent decides
                         entry["error"] = str(err).replace("\n", " ")
                         entry["code"] = getattr(err, "code", None)      # TF status code (3: INVALID_ARGUMENT)
                 result["runs"].append(entry)

@@ -56,7 +56,7 @@ def function_body(proto: onnx.NodeProto, opset: int, local_functions: dict,
             else:
                 raw = schema.get_context_dependent_function_with_opset_version(
                     version, proto.SerializeToString(), serialized)
-        except Exception as error:  # onnx refuses bodies for some attribute/type combinations
+        except Exception as error:  # noqa: BLE001 - onnx refuses bodies for some attribute/type combinations
             logger.debug("no function body for %s: %s", proto.op_type, error)
             return None
         return _parse(raw) if raw else None

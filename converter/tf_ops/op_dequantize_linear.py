@@ -5,9 +5,9 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._quantization import FLOAT8, FLOAT_TYPES, broadcast_parameter
+from converter.tf_ops.registry import tf_op
 
 DEQUANTIZABLE = {tf.uint8, tf.int8, tf.uint16, tf.int16, tf.int32, *FLOAT8}
-from converter.tf_ops.registry import tf_op
 
 
 @tf_op("DequantizeLinear", since=10)

@@ -156,7 +156,7 @@ def check_client_signatures(version_dir: Path, spec, options: ClientSignatureOpt
         report = run_load_check(version_dir, [r[0] for r in chosen],
                                 [{"feed_set": i, "signatures": [r[1]], "label": r[2]} for i, r in enumerate(chosen)],
                                 [r[3] for r in chosen], tol, rtol)
-        for feeds, name, label, expected, _ in chosen:
+        for _feeds, name, label, expected, _ in chosen:
             result = report.signatures[f"{name}[{label}]"]
             row = {"signature": name, "inputs": label, "atol": tol, "rtol": rtol, "error": result.error,
                    "outputs": {k: {"max_abs": o.max_abs, "ok": o.ok} for k, o in result.outputs.items()}}
@@ -173,7 +173,7 @@ def check_client_signatures(version_dir: Path, spec, options: ClientSignatureOpt
                 bad = [f"{k}: {o.problem}" for k, o in result.outputs.items() if o.ok is False]
                 raise ParityError(f"signature {name} on {label} inputs differs from PyTorch: {'; '.join(bad)}")
     records = []
-    for feeds, name, label, expected, _ in runs:
+    for feeds, name, _label, expected, _ in runs:
         if expected is None:
             continue
         if name == CLASSIFY_SIGNATURE:

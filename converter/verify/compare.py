@@ -153,6 +153,9 @@ class ParityReport:
                 "rows": rows, "reference_gaps": [dict(asdict(g), is_noise=g.is_noise) for g in self.gaps],
                 "warnings": self.warnings}
 
+    def __str__(self) -> str:
+        return self.table()
+
     def table(self) -> str:
         header = (f"{'batch':>5}  {'inputs':<9} {'reference':<12} {'output':<20} {'shape':<18} {'max abs':>10} "
                   f"{'max rel':>10} {'floor':>10}  ok")

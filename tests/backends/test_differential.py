@@ -8,6 +8,8 @@ from converter.backends.differential import compare_backends, export_torch_model
 from converter.config import InputSpec
 from examples.models import EXAMPLES, build
 
+pytestmark = pytest.mark.slow      # both backends convert and run the example models
+
 PAIRS = ("native vs onnxruntime", "onnx-tf vs onnxruntime", "onnx-tf vs native")
 
 

@@ -81,6 +81,7 @@ def test_missing_onnx_tf_gives_the_install_command(monkeypatch, tmp_path):
         build_onnx_tf_module(model, tmp_path)
 
 
+@pytest.mark.slow
 def test_two_layer_lstms_of_two_models_in_one_process_match_onnxruntime(tmp_path):
     """The RNN shims: TF's legacy cells under Keras 3, and a fresh cell per node (onnx-tf cached the
     first cell on its handler class, so layer 2 and any later model reused layer 1's weights)."""

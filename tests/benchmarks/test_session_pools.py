@@ -58,7 +58,7 @@ def _overlap(*variants: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
     done = subprocess.run([sys.executable, "-c", _OVERLAP_SCRIPT, *variants], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300)
-    lines = [l for l in done.stdout.splitlines() if l.startswith("OVERLAP ")]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("OVERLAP ")]
     assert lines, done.stderr[-2000:]
     return json.loads(lines[-1][len("OVERLAP "):])
 
@@ -69,6 +69,7 @@ def test_inter_op_variant_runs_in_its_own_process():
 
 
 # TF's default pool has one thread per core this process may run on (what sched_getaffinity reports).
+@pytest.mark.slow
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 cores for TF's default pool to hold 2 threads")
 def test_a_later_session_cannot_shrink_the_inter_op_pool_of_the_process():
     first_default = _overlap("default", "inter_op_1")

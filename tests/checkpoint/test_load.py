@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from converter.checkpoint import detect_format, load_checkpoint, run_eager
+from converter.checkpoint.model_class import importable_from
 from converter.config import ConversionConfig
 from converter.errors import BadInputError, UntrustedCheckpointError
 from examples import models
@@ -204,10 +205,13 @@ def test_model_kwargs_refused_by_the_constructor(checkpoints):
 
 
 def test_model_class_imported_from_model_path(tmp_path):
+    """The model module imports a sibling module of its folder; sys.path is as before afterwards."""
+    (tmp_path / "user_sizes_for_load_test.py").write_text("WIDTH = 3\n")
     (tmp_path / "user_nets_for_load_test.py").write_text(textwrap.dedent("""
         import torch
+        from user_sizes_for_load_test import WIDTH
         class Scale(torch.nn.Module):
-            def __init__(self, n=3):
+            def __init__(self, n=WIDTH):
                 super().__init__()
                 self.w = torch.nn.Parameter(torch.arange(n, dtype=torch.float32))
             def forward(self, x):
@@ -215,8 +219,10 @@ def test_model_class_imported_from_model_path(tmp_path):
         """))
     path = tmp_path / "scale.pt"
     torch.save({"w": torch.tensor([2.0, 3.0, 4.0])}, path)
+    before = list(sys.path)
     loaded = load_checkpoint(ConversionConfig(checkpoint=path, name="m", model_class="user_nets_for_load_test:Scale",
                                               model_path=tmp_path))
+    assert sys.path == before
     out = run_eager(loaded, {"x": np.ones((2, 3), np.float32)}, ["x"])
     np.testing.assert_array_equal(out[0], [[2, 3, 4], [2, 3, 4]])
 
@@ -250,12 +256,12 @@ def test_trusted_pickled_module_imports_its_classes_from_model_path(tmp_path):
             def forward(self, x):
                 return 2 * x
         """))
-    sys.path.insert(0, str(code_dir))
     try:
-        import user_pickled_net_for_load_test as user_module
+        with importable_from(code_dir):
+            import user_pickled_net_for_load_test as user_module
+        assert str(code_dir) not in sys.path      # the scope put sys.path back as it was
         torch.save(user_module.Double(), tmp_path / "double.pt")
     finally:
-        sys.path.remove(str(code_dir))
         sys.modules.pop("user_pickled_net_for_load_test")
     with pytest.raises(BadInputError, match="not importable .*--model-path"):
         load_checkpoint(ConversionConfig(checkpoint=tmp_path / "double.pt", name="m", trust_checkpoint=True))

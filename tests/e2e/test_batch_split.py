@@ -19,6 +19,8 @@ from converter.verify.session_runner import run_in_subprocess
 from tests.e2e.conftest import read_report, run_script
 from tests.e2e.test_served_kernels import ResidualCNN, TokenMLP, _convert, _with
 
+pytestmark = pytest.mark.slow      # conversions
+
 
 class BatchCentredCNN(nn.Module):
     """Subtracts the batch mean: every sample depends on the others, so slices change the result."""

@@ -9,6 +9,8 @@ from onnx import TensorProto, helper
 
 from tests.e2e.conftest import convert_args, run_script, tree_snapshot
 
+pytestmark = pytest.mark.slow      # every test runs the convert command line in a process
+
 
 def _assert_clean_failure(result, code, *fragments, root=None, before=None):
     assert result.code == code, (result.code, result.stderr[-2000:])

@@ -12,6 +12,8 @@ import torch
 import converter.backend as backend
 from tests.tf_ops._dynamic_batch import run_dynamic
 
+pytestmark = pytest.mark.slow      # TorchScript exports through the whole pipeline
+
 
 class RepeatUntilLarge(torch.nn.Module):
     """Doubles x (plus a learned bias) until its mean exceeds a threshold: the trip count depends on x."""

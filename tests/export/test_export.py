@@ -59,6 +59,7 @@ def dims(value_info):
     return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
 
 
+@pytest.mark.slow
 def test_dynamo_export_has_a_dynamic_batch_even_from_an_example_batch_of_1(tmp_path):
     model = models.build("TinyResNet")
     inputs = specs("input_img:float32:1x3x32x32")
@@ -69,6 +70,7 @@ def test_dynamo_export_has_a_dynamic_batch_even_from_an_example_batch_of_1(tmp_p
     assert_matches_torch(result, model, inputs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mask_dtype", ["int64", "bool"])
 def test_int64_token_ids_with_mask_and_a_dynamic_sequence_axis(tmp_path, mask_dtype):
     model = models.build("TinyTransformerEncoder")
@@ -85,6 +87,7 @@ def test_int64_token_ids_with_mask_and_a_dynamic_sequence_axis(tmp_path, mask_dt
     assert_matches_torch(result, model, shorter, batches=(3,))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["TwoInTwoOut", "TwoInTwoOutDict"])
 def test_two_inputs_two_outputs_as_tuple_or_dict(tmp_path, name):
     model = models.build(name)
@@ -95,6 +98,7 @@ def test_two_inputs_two_outputs_as_tuple_or_dict(tmp_path, name):
     assert_matches_torch(result, model, inputs)
 
 
+@pytest.mark.slow
 def test_unnamed_outputs_become_output_i(tmp_path):
     inputs = specs("x:float32:2x8", "y:float32:2x4")
     result = export_to_onnx(loaded(models.build("TwoInTwoOutDict")), config(inputs), tmp_path)
@@ -132,6 +136,7 @@ def test_data_dependent_python_model_falls_back_with_tracer_warnings(tmp_path):
     assert tracer and "test_export.py" in tracer[0]
 
 
+@pytest.mark.slow
 def test_exported_program_is_exported_directly(tmp_path):
     model = models.build("TwoInTwoOut")
     inputs = specs("x:float32:2x8", "y:float32:2x4")
@@ -144,6 +149,7 @@ def test_exported_program_is_exported_directly(tmp_path):
     assert_matches_torch(result, model, inputs)
 
 
+@pytest.mark.slow
 def test_exported_program_with_a_static_batch_is_flagged(tmp_path):
     program = torch.export.export(models.build("TwoInTwoOut"), (torch.randn(2, 8), torch.randn(2, 4)))
     inputs = specs("x:float32:2x8", "y:float32:2x4")
@@ -153,6 +159,7 @@ def test_exported_program_with_a_static_batch_is_flagged(tmp_path):
     assert dims(result.model.graph.input[0]) == ["batch", 8]
 
 
+@pytest.mark.slow
 def test_large_models_use_external_data(tmp_path, monkeypatch):
     monkeypatch.setattr(save, "EXTERNAL_DATA_THRESHOLD_BYTES", 64 * 1024)   # TinyResNet holds ~310 KB
     model = models.build("TinyResNet")

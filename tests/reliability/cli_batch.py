@@ -1,5 +1,5 @@
-"""Run several scripts/convert.py command lines in ONE process (TF/torch imported once), each exactly as
-convert.py's __main__ does (argparse, logging set-up, _cli.run_main), with file descriptors 1 and 2
+"""Run several `torch2serving convert` command lines in ONE process (TF/torch imported once), each exactly as
+the command does (argparse, logging set-up, converter.cli.common.run_main), with file descriptors 1 and 2
 redirected per run so each run's stdout/stderr (tracebacks included) is captured whole.
 
     python -m tests.reliability.cli_batch CASES.json OUT_DIR
@@ -12,8 +12,6 @@ import json
 import os
 import sys
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _redirected(out_path: Path, err_path: Path, run) -> int:
@@ -30,11 +28,10 @@ def _redirected(out_path: Path, err_path: Path, run) -> int:
 
 
 def main(cases_file: str, out_dir: str) -> int:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import _cli
-    import convert
+    from converter.cli import convert
+    from converter.cli.common import run_main, setup_logging
 
-    _cli.setup_logging(False, False)
+    setup_logging(False, False)
     out = Path(out_dir)
     for index, argv in enumerate(json.loads(Path(cases_file).read_text())):
         def run(argv=argv):
@@ -42,7 +39,7 @@ def main(cases_file: str, out_dir: str) -> int:
                 arguments = convert.build_parser().parse_args(argv)
             except SystemExit as stop:           # argparse usage errors
                 return int(stop.code or 0)
-            return _cli.run_main(lambda: convert.main(arguments), arguments.debug, json_errors=arguments.json)
+            return run_main(lambda: convert.run(arguments), arguments.debug, json_errors=arguments.json)
         code = _redirected(out / f"{index}.out", out / f"{index}.err", run)
         (out / f"{index}.code").write_text(str(code))
     return 0

@@ -27,7 +27,7 @@ def test_three_parallel_conversions_same_name(example_checkpoints, tmp_path):
                                           cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                           text=True))
     summaries = []
-    for run, process in enumerate(processes):
+    for process in processes:
         out, err = process.communicate(timeout=1800)
         assert process.returncode == 0, err[-3000:]
         summaries.append(json.loads(out))

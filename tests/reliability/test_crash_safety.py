@@ -104,6 +104,7 @@ def _assert_versions_match_model(root: Path, checkpoint: Path, work: Path) -> in
     return len(dirs)
 
 
+@pytest.mark.slow
 def test_sigkill_during_publish_30_points(converted_two, tmp_path):
     prebuilt = converted_two["version_dir"]
     root = tmp_path / "serving_models"

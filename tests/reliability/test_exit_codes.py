@@ -1,26 +1,23 @@
 """Each documented exit code from its situation, and the --json summary on success and failure.
 
-In-process through scripts/convert.py's parser, main() and scripts/_cli.run_main (what the command line
+In-process through the convert command's parser, run() and converter.cli.common.run_main (what the command line
 runs), with a tiny hand-made ONNX model so no PyTorch export is needed.
 """
 from __future__ import annotations
 
 import json
-import sys
 
 import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from tests.e2e.conftest import ROOT, tree_snapshot
+from converter.cli import convert as convert_script
+from converter.cli.common import run_main, setup_logging
+from tests.e2e.conftest import tree_snapshot
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import _cli  # noqa: E402
-import convert as convert_script  # noqa: E402
-
-# as convert.py --json does, before any test captures stderr (a handler bound to one test's captured
+# as convert --json does, before any test captures stderr (a handler bound to one test's captured
 # stream would fail in the next test)
-_cli.setup_logging(verbose=False, quiet=True)
+setup_logging(verbose=False, quiet=True)
 
 
 def _relu_onnx(path, op="Relu", domain=""):
@@ -37,7 +34,7 @@ def _run(capsys, *argv: str) -> tuple[int, dict]:
     arguments = convert_script.build_parser().parse_args([*map(str, argv), "--json", "--warmup-batch-sizes", "1",
                                                           "--verify-batch-sizes", "1,2"])
     capsys.readouterr()
-    code = _cli.run_main(lambda: convert_script.main(arguments), arguments.debug, json_errors=True)
+    code = run_main(lambda: convert_script.run(arguments), arguments.debug, json_errors=True)
     out, err = capsys.readouterr()
     summary = json.loads(out)
     assert summary["exit_code"] == code and isinstance(summary["message"], str) and summary["message"]
@@ -51,6 +48,7 @@ def _args(path, root, name="m"):
     return ["--checkpoint", path, "--name", name, "--serving-root", root, "--input", "x:float32:2x8"]
 
 
+@pytest.mark.slow
 def test_exit_0_published_with_json(tmp_path, capsys):
     root = tmp_path / "serving_models"
     code, summary = _run(capsys, *_args(_relu_onnx(tmp_path / "relu.onnx"), root))
@@ -58,6 +56,7 @@ def test_exit_0_published_with_json(tmp_path, capsys):
     assert summary["report"]["parity"]["passed"] and (root / "m" / "1" / "saved_model.pb").is_file()
 
 
+@pytest.mark.slow
 def test_exit_1_parity_failure(tmp_path, capsys, monkeypatch):
     import tensorflow as tf
 

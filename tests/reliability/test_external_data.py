@@ -16,6 +16,8 @@ from converter.config import ConversionConfig, InputSpec
 from tests.e2e.conftest import ROOT
 from tests.reliability._models import LinearStack
 
+pytestmark = pytest.mark.slow      # a conversion through the whole pipeline
+
 
 @pytest.fixture
 def stack_checkpoint(tmp_path):

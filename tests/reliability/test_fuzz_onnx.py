@@ -22,6 +22,8 @@ from converter.config import ConversionConfig
 from converter.errors import ConverterError
 from tests.reliability.make_corpus import _valid_graph_model
 
+pytestmark = pytest.mark.slow      # many conversions of mutated files
+
 MAX_EXAMPLES = int(__import__("os").environ.get("FUZZ_MAX_EXAMPLES", "60"))
 FULL_CONVERSIONS = 2
 ELEM_TYPES = [onnx.TensorProto.FLOAT, onnx.TensorProto.INT64, onnx.TensorProto.DOUBLE, onnx.TensorProto.BOOL,

@@ -18,6 +18,8 @@ import pytest
 from tests.e2e.conftest import CliResult, ROOT, run_script, tree_snapshot
 from tests.reliability.make_corpus import all_cases
 
+pytestmark = pytest.mark.slow      # each case runs the convert command line in processes
+
 SUBPROCESS_CASES = ("truncated_pt", "cycle", "nan_outputs", "shape_mismatch")
 
 

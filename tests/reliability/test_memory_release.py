@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
 import torch
 
 from converter.config import ConversionConfig, InputSpec
@@ -16,6 +17,7 @@ from tests.e2e.conftest import ROOT
 from tests.reliability._models import LinearStack
 
 
+@pytest.mark.slow
 def test_dynamo_export_keeps_no_reference_to_the_weights(tmp_path):
     from converter.export.dynamo import export_dynamo
 
@@ -39,6 +41,7 @@ def test_release_rewriter_state_clears_every_matcher():
     assert release_rewriter_state() == 0          # nothing left to release
 
 
+@pytest.mark.slow
 def test_pipeline_drops_the_pytorch_model_after_the_reference(tmp_path):
     from converter import pipeline
     from converter.pipeline import StageTimer

@@ -18,6 +18,8 @@ from onnx import TensorProto, helper
 
 from tests.e2e.conftest import run_script, tree_snapshot
 
+pytestmark = pytest.mark.slow      # translate children and the convert command line
+
 
 def _fp8_onnx(path):
     """ONNX Runtime runs it (so the reference stage passes); TensorFlow has no Cast kernel for this float8

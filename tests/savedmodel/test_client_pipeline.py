@@ -12,6 +12,8 @@ from converter.client_options import ImagePreprocess
 from converter.verify.image_reference import encode, reference_batch, synthetic_image
 from tests.e2e.conftest import run_script
 
+pytestmark = pytest.mark.slow      # a conversion with the client signatures
+
 LABELS = [f"kind {i}" for i in range(6)]
 
 

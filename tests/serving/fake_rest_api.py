@@ -62,7 +62,9 @@ _DT_STRING = 7
 
 def _strings(value) -> np.ndarray:
     """JSON strings / {"b64": ...} objects (any nesting) -> an object array of bytes."""
-    decode = (lambda v: base64.b64decode(v["b64"]) if isinstance(v, dict) else str(v).encode())
+    def decode(item):
+        return base64.b64decode(item["b64"]) if isinstance(item, dict) else str(item).encode()
+
     if isinstance(value, list):
         return np.array([_strings(v) if isinstance(v, list) else decode(v) for v in value], dtype=object)
     return np.array(decode(value), dtype=object)

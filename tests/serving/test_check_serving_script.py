@@ -1,10 +1,10 @@
-"""scripts/check_serving.py exit codes and output."""
+"""`torch2serving check-serving` (scripts/check_serving.py) exit codes and output."""
 from __future__ import annotations
 
 import numpy as np
 
 from converter.serving.warmup import write_warmup_requests
-from scripts import check_serving
+from converter.cli import check_serving
 from tests.serving.conftest import make_feeds, reference
 
 

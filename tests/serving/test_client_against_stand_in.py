@@ -1,4 +1,4 @@
-"""scripts/predict.py and converter.serving.client over real sockets against the test-only stand-in.
+"""`torch2serving predict` and converter.serving.client over real sockets against the test-only stand-in.
 
 The stand-in (fake_model_server.py) is NOT TF Serving: it answers from the C-API-loaded model and
 mimics TF Serving's validation and error codes. What these tests prove is the client's wire format
@@ -16,7 +16,7 @@ from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 from converter.serving.client import ServingClientError, Target, make_client
 from converter.serving.model_config import ModelPolicy, write_models_config
 from converter.serving.warmup import write_warmup_requests
-from scripts import predict as predict_script
+from converter.cli import predict as predict_script
 from tests.serving.conftest import make_feeds, reference
 from tests.serving.fake_model_server import FakeModelServer
 

@@ -1,4 +1,4 @@
-"""The client signatures through converter.serving.client and scripts/predict.py against the stand-in
+"""The client signatures through converter.serving.client and `torch2serving predict` against the stand-in
 server (gRPC: DT_STRING tensors and Classify; REST: {"b64": ...} and :classify), numbers checked
 against PIL + torchvision preprocessing and numpy."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from converter.serving.client import (
 from converter.serving.model_config import ModelPolicy, write_models_config
 from converter.serving.warmup import append_warmup_records, classify_log, predict_log
 from converter.verify.image_reference import encode, reference_batch, synthetic_image
-from scripts import predict as predict_script
+from converter.cli import predict as predict_script
 from tests.savedmodel.test_client_signatures import (
     LABELS,
     PRE,

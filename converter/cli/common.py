@@ -1,28 +1,37 @@
-"""What every command-line entry point shares: quiet TF start-up, logging setup, error -> exit code."""
+"""What every subcommand shares: quiet TF start-up, logging set-up, typed errors -> one line and an exit code.
+
+The command layer is the only place that configures logging or touches file descriptors; the library
+(everything outside converter/cli/) never does.
+"""
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
-from pathlib import Path
+from types import ModuleType
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow is imported anywhere
-# Scripts live beside their modules; never name one after a standard-library module (an `inspect.py`
-# here would shadow `inspect` for everything the scripts import).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from converter.tf_import import import_tensorflow_quietly  # noqa: E402  (the child processes use it too)
+NOISY_LOGGERS = ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "torch.onnx",
+                 "torch.onnx._internal.exporter._registration", "onnx_ir")
 
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     if not verbose:
+        from converter.tf_import import import_tensorflow_quietly
+
         import_tensorflow_quietly()
         import torch  # noqa: F401  (torch sets its loggers' levels at import; override them after)
-    for noisy in ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torch", "torch.onnx",
-                  "torch.onnx._internal.exporter._registration", "onnx_ir"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
+
+
+def setup_warnings_only() -> None:
+    """Client-side commands (predict, check-serving): warnings with their logger name, no TF/torch import."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
 def run_main(main, debug: bool = False, json_errors: bool = False) -> int:
@@ -38,11 +47,12 @@ def run_main(main, debug: bool = False, json_errors: bool = False) -> int:
         return _fail(f"error: {error}", error.exit_code, type(error).__name__, json_errors)
     except KeyboardInterrupt:
         return _fail("interrupted; nothing was published", 130, "KeyboardInterrupt", json_errors)
-    except Exception as error:  # a bug of ours: say so in one line, keep the traceback for --debug
+    except Exception as error:  # noqa: BLE001 - a bug of ours: say so in one line, keep the traceback for --debug
         if debug:
             raise
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        return _fail(f"internal error: {type(error).__name__}: {first_line} "
+        from converter.errors import typed_first_line
+
+        return _fail(f"internal error: {typed_first_line(error)} "
                      "(rerun with --debug for the traceback and report it)", 4, "InternalError", json_errors)
 
 
@@ -52,6 +62,22 @@ def _fail(message: str, code: int, kind: str, json_errors: bool) -> int:
         import json
         print(json.dumps({"status": "failed", "exit_code": code, "error": kind, "message": message}))
     return code
+
+
+def run_command(command: ModuleType, args: argparse.Namespace) -> int:
+    """One subcommand module (converter/cli/<name>.py): its logging set-up, then its run() under run_main."""
+    command.setup(args)
+    return run_main(lambda: command.run(args), getattr(args, "debug", False),
+                    json_errors=bool(getattr(args, "json", False)))
+
+
+def command_main(command: ModuleType, argv: list[str] | None = None) -> int:
+    """A subcommand on its own (each module's main(), which the scripts/ wrappers call)."""
+    prog = "torch2serving " + command.__name__.rsplit(".", 1)[-1].replace("_", "-")
+    parser = argparse.ArgumentParser(prog=prog, description=command.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_arguments(parser)
+    return run_command(command, parser.parse_args(argv))
 
 
 def read_npy_pairs(pairs: list[str], flag: str) -> dict:
