@@ -1,9 +1,9 @@
 """Add: numpy-style broadcasting since 7, which tf.add shares; before 7, the legacy broadcast/axis
-attributes. Versions 13 and 14 only add types."""
+attributes. Versions 13 and 14 only add types. (A linear layer's bias add is part of
+converter.fused::Linear, which FuseLinearLayerPass writes.)"""
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import legacy_broadcast
-from converter.tf_ops._matmul import linear_rows
 from converter.tf_ops.registry import tf_op
 
 # Ops whose output an AddN can be fused into: grappler's remapper turns Conv+BiasAdd+AddN(+Relu) into one
@@ -21,21 +21,7 @@ def add_7(ctx, node):
     a, b = node.inputs[0], node.inputs[1]
     if _residual_onto_conv(a, b):
         return [tf.add_n([a, b])]
-    for product, bias in ((a, b), (b, a)):
-        if _bias_of_flattened_matmul(product, bias):
-            matmul, shape = product.op.inputs
-            return [tf.reshape(tf.nn.bias_add(matmul, bias), shape)]
     return [tf.add(a, b)]
-
-
-def _bias_of_flattened_matmul(product, bias) -> bool:
-    """`product` is a linear layer that _matmul ran as Reshape(MatMul(...)) and `bias` a vector over its last
-    axis: adding the bias before the reshape lets grappler fuse MatMul+BiasAdd (+ activation) into one kernel."""
-    found = linear_rows(product)
-    if found is None or found[0].op.type != "MatMul" or bias.shape.rank != 1:
-        return False
-    width = found[0].shape[-1]        # linear_rows checked: the reshape keeps each row's columns
-    return bias.shape[0] == width and bias.dtype == product.dtype and product.dtype.is_floating
 
 
 def _residual_onto_conv(a, b) -> bool:

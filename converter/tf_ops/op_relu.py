@@ -1,10 +1,9 @@
-"""Relu. After a linear layer it runs before the output reshape, where grappler fuses it into the MatMul."""
+"""Relu. (After a linear layer it is part of converter.fused::Linear, which FuseLinearLayerPass writes.)"""
 import tensorflow as tf
 
-from converter.tf_ops._matmul import before_output_reshape
 from converter.tf_ops.registry import tf_op
 
 
 @tf_op("Relu", since=6)
 def relu_6(ctx, node):
-    return [before_output_reshape(tf.nn.relu, node.inputs[0])]
+    return [tf.nn.relu(node.inputs[0])]
