@@ -55,4 +55,12 @@ class Linear(OpRun):
         return (y.astype(x.dtype),)
 
 
-FUSED_REFERENCE_OPS = [Gelu, Linear]
+class ResidualAdd(OpRun):
+    """converter.fused::ResidualAdd: Add."""
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, a, b):
+        return (np.add(a, b),)
+
+
+FUSED_REFERENCE_OPS = [Gelu, Linear, ResidualAdd]

@@ -17,6 +17,7 @@ from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
+from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 
@@ -73,6 +74,10 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Transposes pushed through layout-agnostic ops and cancelled in pairs: they remain only at
         # region borders (the report's Transpose count shows it).
         CancelTransposesPass(),
+        # An Add onto a channels-last convolution's output, of the same static shape (a residual block),
+        # becomes converter.fused::ResidualAdd: TF folds its AddN into the convolution. After the layout
+        # passes, which leave the Add reading the convolution directly.
+        FuseResidualAddPass(),
     ]
     if config.io_layout == "nhwc":
         # Image inputs published channels-last; names recorded in metadata "converter.nhwc_inputs".

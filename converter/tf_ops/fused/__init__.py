@@ -1,7 +1,7 @@
-"""Translations of the converter.fused ops that the fusion passes write (FuseGeluPass, FuseLinearLayerPass):
-one op where the exported graph spelled out several, translated to the TF form that grappler fuses into one
-kernel. Each pass holds the knowledge of which ops belong together; each translation here still translates
-its own node only."""
+"""Translations of the converter.fused ops that the fusion passes write (FuseGeluPass, FuseLinearLayerPass,
+FuseResidualAddPass): one op where the exported graph spelled out several, translated to the TF form that
+grappler fuses into one kernel. Each pass holds the knowledge of which ops belong together; each
+translation here still translates its own node only."""
 
 FUSED_DOMAIN = "converter.fused"
 
