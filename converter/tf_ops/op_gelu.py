@@ -7,15 +7,17 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._elementwise import HALF_FLOATS, widened
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Gelu", since=20)
-def gelu_20(ctx, node):
+def gelu_20(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [gelu_function(node)(node.inputs[0])]
 
 
-def gelu_function(node) -> Callable[[tf.Tensor], tf.Tensor]:
+def gelu_function(node: OnnxNode) -> Callable[[tf.Tensor], tf.Tensor]:
     """The GELU of the node's `approximate` attribute (Gelu, converter.fused::Gelu and ::Linear share it)."""
     approximate = node.attr("approximate", "none")
     if approximate not in ("none", "tanh"):

@@ -2,9 +2,11 @@
 converter.fused::Linear, which FuseLinearLayerPass writes.)"""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Tanh", since=6)
-def tanh_6(ctx, node):
+def tanh_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.tanh(node.inputs[0])]

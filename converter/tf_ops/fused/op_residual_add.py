@@ -4,12 +4,14 @@ into the convolution (Conv + BiasAdd + AddN (+ Relu) as one oneDNN kernel) while
 separate pass over memory; elsewhere as AddV2."""
 import tensorflow as tf
 
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.fused import FUSED_DOMAIN
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("ResidualAdd", since=1, domain=FUSED_DOMAIN)
-def fused_residual_add_1(ctx, node):
+def fused_residual_add_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     a, b = node.inputs[0], node.inputs[1]
     return [tf.add_n([a, b]) if _same_static_shape(a, b) else tf.add(a, b)]
 
