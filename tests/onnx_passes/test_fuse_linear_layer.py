@@ -5,11 +5,8 @@ leave alone stay as they are; the translation falls back to the plain ops where 
 the 2-D form."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import onnx
-import onnx_ir as ir
 import pytest
 import torch
 from onnx import TensorProto, helper, numpy_helper
@@ -20,6 +17,7 @@ from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
 from converter.onnx_passes.fused_reference import FUSED_REFERENCE_OPS
 from converter.tf_ops.fused import FUSED_DOMAIN
+from tests.onnx_passes._helpers import export_module, run_passes
 
 
 class TokenLayers(torch.nn.Module):
@@ -40,24 +38,6 @@ class TokenLayers(torch.nn.Module):
         return torch.sigmoid(pre) + pre
 
 
-def _export(module, x, dynamo: bool) -> onnx.ModelProto:
-    if dynamo:
-        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"]).model_proto
-    buffer = io.BytesIO()
-    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"])
-    return onnx.load_from_string(buffer.getvalue())
-
-
-def _apply(model: onnx.ModelProto, passes) -> tuple[onnx.ModelProto, bool]:
-    ir_model = ir.serde.deserialize_model(model)
-    modified = []
-    for graph_pass in passes:
-        result = graph_pass(ir_model)
-        ir_model = result.model
-        modified.append(result.modified)
-    return ir.serde.serialize_model(ir_model), modified[-1]
-
-
 def _linears(model: onnx.ModelProto) -> list[tuple[str, str, int]]:
     """(activation, approximate, inputs) of each converter.fused::Linear, in graph order."""
     found = []
@@ -73,8 +53,8 @@ def test_linear_layers_fuse_with_same_numbers(dynamo):
     torch.manual_seed(0)
     module = TokenLayers().eval()
     x = torch.randn(2, 5, 8) * 2
-    model = _export(module, x, dynamo)
-    fused, modified = _apply(model, [FuseGeluPass(), FuseLinearLayerPass()])
+    model = export_module(module, x, dynamo)
+    fused, (_, modified) = run_passes(model, [FuseGeluPass(), FuseLinearLayerPass()])
     assert modified
     assert _linears(fused) == [("Relu", "", 3), ("Tanh", "", 3), ("Sigmoid", "", 3), ("Gelu", "tanh", 3),
                                ("Gelu", "none", 3), ("Relu", "", 2), ("", "", 3)]
@@ -121,7 +101,7 @@ _B = _RNG.standard_normal(4).astype(np.float32)
 def test_translation_falls_back_where_tf_cannot_reshape(x_shape):
     # two unknown leading dimensions: no static reshape target, so the fused op runs as the plain ops
     model = _layer_model(x_shape, _W, _B, "Tanh")
-    fused, modified = _apply(model, [FuseLinearLayerPass()])
+    fused, (modified,) = run_passes(model, [FuseLinearLayerPass()])
     assert modified and _linears(fused) == [("Tanh", "", 3)]
     _check_same_numbers(model, fused, _RNG.standard_normal((2, 3, 6)).astype(np.float32))
 
@@ -135,7 +115,7 @@ def test_translation_falls_back_where_tf_cannot_reshape(x_shape):
 def test_look_alikes_stay(x_shape, bias, tail, dtype):
     weight = _W.astype(np.float16) if dtype == TensorProto.FLOAT16 else _W
     model = _layer_model(x_shape, weight, bias, tail, dtype)
-    fused, modified = _apply(model, [FuseLinearLayerPass()])
+    fused, (modified,) = run_passes(model, [FuseLinearLayerPass()])
     assert not modified and not _linears(fused)
     assert [n.op_type for n in fused.graph.node] == [n.op_type for n in model.graph.node]
 
@@ -143,11 +123,11 @@ def test_look_alikes_stay(x_shape, bias, tail, dtype):
 def test_bias_and_activation_on_shared_values_stay_outside():
     model = _layer_model([2, 3, 6], _W, _B, "Relu")
     model.graph.output.append(helper.make_tensor_value_info("product", TensorProto.FLOAT, [2, 3, 4]))
-    fused, modified = _apply(model, [FuseLinearLayerPass()])
+    fused, (modified,) = run_passes(model, [FuseLinearLayerPass()])
     assert not modified and not _linears(fused)
     model = _layer_model([2, 3, 6], _W, _B, "Relu")
     model.graph.output.append(helper.make_tensor_value_info("biased", TensorProto.FLOAT, [2, 3, 4]))
-    fused, modified = _apply(model, [FuseLinearLayerPass()])
+    fused, (modified,) = run_passes(model, [FuseLinearLayerPass()])
     assert modified and _linears(fused) == [("", "", 3)]
     assert [n.op_type for n in fused.graph.node] == ["Linear", "Relu", "Identity"]
     x = _RNG.standard_normal((2, 3, 6)).astype(np.float32)

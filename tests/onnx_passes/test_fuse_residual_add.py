@@ -7,7 +7,6 @@ import io
 
 import numpy as np
 import onnx
-import onnx_ir as ir
 import onnxscript.optimizer
 import torch
 import torch.nn.functional as F
@@ -21,6 +20,7 @@ from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
 from converter.onnx_passes.fused_reference import FUSED_REFERENCE_OPS
 from converter.onnx_passes.nhwc_reference import NHWC_REFERENCE_OPS
 from converter.tf_ops.fused import FUSED_DOMAIN
+from tests.onnx_passes._helpers import run_passes
 
 
 class Residuals(torch.nn.Module):
@@ -43,16 +43,6 @@ class Residuals(torch.nn.Module):
         return torch.sigmoid(x) + torch.tanh(x)
 
 
-def _passes(model: onnx.ModelProto, passes) -> tuple[onnx.ModelProto, list[bool]]:
-    ir_model = ir.serde.deserialize_model(model)
-    modified = []
-    for graph_pass in passes:
-        result = graph_pass(ir_model)
-        ir_model = result.model
-        modified.append(result.modified)
-    return ir.serde.serialize_model(ir_model), modified
-
-
 def _export(module: torch.nn.Module) -> onnx.ModelProto:
     buffer = io.BytesIO()
     torch.onnx.export(module, (torch.randn(2, 3, 12, 12),), buffer, dynamo=True, opset_version=18, input_names=["x"],
@@ -61,14 +51,14 @@ def _export(module: torch.nn.Module) -> onnx.ModelProto:
 
 
 def _channels_last(model: onnx.ModelProto) -> onnx.ModelProto:
-    return _passes(model, [ExplicitPaddingPass(), ConvertToNhwcPass(), CancelTransposesPass()])[0]
+    return run_passes(model, [ExplicitPaddingPass(), ConvertToNhwcPass(), CancelTransposesPass()])[0]
 
 
 def test_residual_adds_onto_convolutions_fuse_with_same_numbers():
     torch.manual_seed(0)
     module = Residuals().eval()
     model = _channels_last(_export(module))
-    fused, (modified,) = _passes(model, [FuseResidualAddPass()])
+    fused, (modified,) = run_passes(model, [FuseResidualAddPass()])
     assert modified
     ops = [(n.domain, n.op_type) for n in fused.graph.node if n.op_type in ("Add", "ResidualAdd")]
     # onto the conv and the transposed conv; the broadcast of `scale` and the sum of activations stay
@@ -86,5 +76,5 @@ def test_nothing_to_do_without_channels_last_convolutions():
     # --no-layout-pass: each Conv translates with transposes of its own, which nothing fuses an AddN into
     torch.manual_seed(0)
     model = _export(Residuals().eval())
-    fused, (modified,) = _passes(model, [FuseResidualAddPass()])
+    fused, (modified,) = run_passes(model, [FuseResidualAddPass()])
     assert not modified and not [n for n in fused.graph.node if n.domain == FUSED_DOMAIN]
