@@ -45,22 +45,18 @@ def _fuse(graph: ir.Graph, matmul: ir.Node) -> bool:
     absorbed, output, bias = [matmul], matmul.outputs[0], None
     add = sole_user(output)
     if is_standard(add, "Add") and _is_bias(other_input(add, output), weight):
-        bias = other_input(add, output)
+        bias, output = other_input(add, output), add.outputs[0]
         absorbed.append(add)
-        output = add.outputs[0]
     activation = sole_user(output)
-    if not _is_activation(activation):
-        activation = None
-    if activation is None and bias is None:
-        return False                         # a bare MatMul: its own translation is the same
-    attributes = [] if activation is None else [ir.AttrString("activation", activation.op_type)]
-    if activation is not None and "approximate" in activation.attributes:
-        attributes.append(activation.attributes["approximate"])
-    if activation is not None:
-        absorbed.append(activation)
+    if _is_activation(activation):
         output = activation.outputs[0]
-    linear = ir.Node(FUSED_DOMAIN, "Linear", [x, weight] + ([bias] if bias is not None else []), attributes,
-                     name=fresh_name(graph, f"{matmul.name or 'MatMul'}_linear"))
+        absorbed.append(activation)
+    else:
+        activation = None
+    if len(absorbed) == 1:
+        return False                         # a bare MatMul: its own translation is the same
+    linear = ir.Node(FUSED_DOMAIN, "Linear", [x, weight] + ([bias] if bias is not None else []),
+                     _attributes(activation), name=fresh_name(graph, f"{matmul.name or 'MatMul'}_linear"))
     linear.metadata_props.update(matmul.metadata_props)        # the PyTorch layer it came from
     linear.outputs[0].name = fresh_name(graph, "linear_out")
     linear.outputs[0].shape, linear.outputs[0].type = output.shape, output.type
@@ -68,6 +64,13 @@ def _fuse(graph: ir.Graph, matmul: ir.Node) -> bool:
     redirect_uses(graph, output, linear.outputs[0])
     graph.remove(absorbed[::-1], safe=True)
     return True
+
+
+def _attributes(activation: ir.Node | None) -> list[ir.Attr]:
+    if activation is None:
+        return []
+    approximate = activation.attributes.get("approximate")
+    return [ir.AttrString("activation", activation.op_type), *([approximate] if approximate is not None else [])]
 
 
 def _token_linear(x: ir.Value | None, weight: ir.Value | None) -> bool:
