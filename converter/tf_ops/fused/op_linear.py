@@ -23,6 +23,8 @@ def fused_linear_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, weight, bias = node.inputs[0], node.inputs[1], node.input(2)
     activation = _activation(node)
     if x.dtype in (tf.float32, tf.float64) and is_linear_layer(x, weight):
+        # One name scope for all: grappler breaks ties by name when it regroups tanh-GELU's products and
+        # fuses the result only when the BiasAdd it reads sorts first, as "<scope>/BiasAdd" < "<scope>/Gelu/".
         return [linear_layer(x, weight, bias, activation)]
     y = numpy_matmul(x, weight)
     y = y if bias is None else tf.add(y, bias)
