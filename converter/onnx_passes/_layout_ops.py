@@ -13,8 +13,9 @@ import numpy as np
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import add_initializer, constant_array, int_attr, ints_attr
+from converter.tf_ops.fused import FUSED_DOMAIN
 
-__all__ = ["LAYOUT_OPS"]
+__all__ = ["LAYOUT_OPS", "FUSED_LAYOUT_OPS", "layout_rule"]
 
 
 @dataclass
@@ -151,3 +152,18 @@ LAYOUT_OPS: dict[str, Rule] = {
     "Slice": Rule(_first, _slice),
     "Pad": Rule(_first, _pad),
 }
+
+# Every converter.fused op the fusion passes write, with its rule: Gelu and ResidualAdd are elementwise;
+# Linear contracts the last axis, as MatMul does, so a transpose stops at it (None).
+FUSED_LAYOUT_OPS: dict[str, Rule | None] = {
+    "Gelu": Rule(_first, _same_layout),
+    "ResidualAdd": Rule(_all, _same_layout),
+    "Linear": None,
+}
+
+
+def layout_rule(node: ir.Node) -> Rule | None:
+    """How a Transpose moves through `node`, or None when it cannot."""
+    if node.domain in ("", "ai.onnx"):
+        return LAYOUT_OPS.get(node.op_type)
+    return FUSED_LAYOUT_OPS.get(node.op_type) if node.domain == FUSED_DOMAIN else None

@@ -26,7 +26,7 @@ from converter.onnx_passes._layout import (add_initializer, allow_free_initializ
                                            fresh_name,
                                            inverse, ints_attr,
                                            make_transpose, permuted_shape, redirect_uses)
-from converter.onnx_passes._layout_ops import LAYOUT_OPS
+from converter.onnx_passes._layout_ops import layout_rule
 
 __all__ = ["CancelTransposesPass", "count_transposes"]
 
@@ -118,9 +118,9 @@ def _fold_and_compose(graph: ir.Graph) -> bool:
 def _push_once(graph: ir.Graph, opset: int) -> bool:
     changed = False
     for node in list(graph):
-        if node.graph is None or node.domain not in ("", "ai.onnx"):
+        if node.graph is None:
             continue
-        rule = LAYOUT_OPS.get(node.op_type)
+        rule = layout_rule(node)
         if rule is not None and _push(graph, node, rule, opset):
             changed = True
     return changed
@@ -172,8 +172,7 @@ def _only_consumer(transpose: ir.Node, node: ir.Node) -> bool:
     out = transpose.outputs[0]
     if out.is_graph_output():
         return False
-    return all(user is node or _is_transpose(user) or
-               (user.domain in ("", "ai.onnx") and user.op_type in LAYOUT_OPS) for user, _ in out.uses())
+    return all(user is node or _is_transpose(user) or layout_rule(user) is not None for user, _ in out.uses())
 
 
 def _relayout_constant(graph: ir.Graph, value: ir.Value, array: np.ndarray, perm: list[int]) -> ir.Value:
@@ -212,7 +211,7 @@ def _hoist_to_inputs(graph: ir.Graph, opset: int) -> bool:
         back = make_transpose(graph, down.outputs[0], inverse(perm), f"{node.name or node.op_type}_hoisted_back")
         graph.insert_before(node, [down, back])
         node.replace_input_with(0, back.outputs[0])
-        if not _push(graph, node, LAYOUT_OPS[node.op_type], opset):   # e.g. a Pad with computed pads
+        if not _push(graph, node, layout_rule(node), opset):   # e.g. a Pad with computed pads
             node.replace_input_with(0, source)
             graph.remove([back, down], safe=True)
             refused.add(id(target))
@@ -225,7 +224,7 @@ def _hoist_to_inputs(graph: ir.Graph, opset: int) -> bool:
 
 def _hoistable(node: ir.Node | None, transpose: ir.Node) -> bool:
     while node is not None:
-        rule = LAYOUT_OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+        rule = layout_rule(node)
         if rule is None or rule.layout_inputs(node) != [0] or len(node.outputs) != 1:
             return False
         if [user for user, _ in node.outputs[0].uses()] != [transpose] or node.outputs[0].is_graph_output():

@@ -18,6 +18,7 @@ import math
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import constant_array, fresh_name, redirect_uses
+from converter.onnx_passes._match import is_private, is_standard, other_input, sole_user
 from converter.tf_ops.fused import FUSED_DOMAIN
 
 __all__ = ["FuseGeluPass", "FUSED_DOMAIN"]
@@ -32,7 +33,7 @@ class FuseGeluPass(ir.passes.InPlacePass):
         graph = model.graph
         fused = 0
         for node in list(graph):
-            if node.op_type in _CORES and node.domain in ("", "ai.onnx") and node.graph is graph:
+            if is_standard(node, *_CORES) and node.graph is graph:
                 fused += _fuse(graph, node)
         if fused:
             model.opset_imports.setdefault(FUSED_DOMAIN, 1)
@@ -46,7 +47,7 @@ def _fuse(graph: ir.Graph, core: ir.Node) -> bool:
         return False
     x, inner_nodes = matched
     one_plus = _sole_user(core.outputs[0], "Add")
-    if one_plus is None or not _is_constant(_other_input(one_plus, core.outputs[0]), 1.0):
+    if one_plus is None or not _is_constant(other_input(one_plus, core.outputs[0]), 1.0):
         return False
     tail = _times_x_and_half(one_plus.outputs[0], x)
     if tail is None:
@@ -94,14 +95,14 @@ def _tanh_argument(tanh: ir.Node):
 
 def _cube_nodes(value: ir.Value, x: ir.Value):
     """The nodes computing x^3 as Pow(x, 3) or x * (x * x) in either order, or None."""
-    node = value.producer() if _private(value) else None
-    if node is None or node.domain not in ("", "ai.onnx"):
+    node = value.producer() if is_private(value) else None
+    if not is_standard(node, "Pow", "Mul"):
         return None
     if node.op_type == "Pow":
         return [node] if node.inputs[0] is x and _is_constant(node.inputs[1], 3.0) else None
-    if node.op_type != "Mul" or x not in node.inputs:
+    if x not in node.inputs:
         return None
-    square = _producer(_other_input(node, x), "Mul")
+    square = _producer(other_input(node, x), "Mul")
     return [node, square] if square is not None and list(square.inputs) == [x, x] else None
 
 
@@ -110,10 +111,10 @@ def _times_x_and_half(factor: ir.Value, x: ir.Value):
     first = _sole_user(factor, "Mul")
     if first is None:
         return None
-    partner = _other_input(first, factor)
+    partner = other_input(first, factor)
     if partner is x or _is_constant(partner, 0.5):
         second = _sole_user(first.outputs[0], "Mul")
-        last = _other_input(second, first.outputs[0])          # the factor `partner` was not
+        last = other_input(second, first.outputs[0])           # the factor `partner` was not
         complete = last is not None and (_is_constant(last, 0.5) if partner is x else last is x)
         return (second.outputs[0], [first, second]) if complete else None
     half_x = _producer(partner, "Mul")                      # factor * (x * 0.5)
@@ -124,27 +125,13 @@ def _times_x_and_half(factor: ir.Value, x: ir.Value):
 
 def _producer(value: ir.Value | None, op_type: str) -> ir.Node | None:
     """The default-domain `op_type` node producing `value`, if `value` feeds nothing else."""
-    node = value.producer() if value is not None and _private(value) else None
-    return node if node is not None and node.op_type == op_type and node.domain in ("", "ai.onnx") else None
+    node = value.producer() if value is not None and is_private(value) else None
+    return node if is_standard(node, op_type) else None
 
 
 def _sole_user(value: ir.Value, op_type: str) -> ir.Node | None:
-    if not _private(value):
-        return None
-    user = next(iter(value.uses()))[0]
-    return user if user.op_type == op_type and user.domain in ("", "ai.onnx") and len(user.inputs) == 2 else None
-
-
-def _private(value: ir.Value) -> bool:
-    """Used by exactly one node and not a graph output: safe to fold away."""
-    return len(value.uses()) == 1 and not value.is_graph_output()
-
-
-def _other_input(node: ir.Node | None, value: ir.Value) -> ir.Value | None:
-    if node is None or len(node.inputs) != 2 or value not in node.inputs:
-        return None
-    a, b = node.inputs
-    return b if a is value else a
+    user = sole_user(value)
+    return user if is_standard(user, op_type) and len(user.inputs) == 2 else None
 
 
 def _operand_beside_constant(node: ir.Node | None, constant: float) -> ir.Value | None:

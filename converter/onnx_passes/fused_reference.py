@@ -2,11 +2,14 @@
 runnable (and testable against the original) after the fusion passes:
 
     ReferenceEvaluator(model, new_ops=FUSED_REFERENCE_OPS)
+
+Each one runs the standard ONNX ops it stands for through the reference evaluator.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import onnx
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
@@ -16,20 +19,48 @@ from converter.tf_ops.fused import FUSED_DOMAIN
 __all__ = ["FUSED_REFERENCE_OPS"]
 
 
-@lru_cache(maxsize=4)
-def _onnx_gelu(approximate: str) -> ReferenceEvaluator:
-    """ONNX's own Gelu (opset 20), which converter.fused::Gelu mirrors attribute for attribute."""
-    node = onnx.helper.make_node("Gelu", ["x"], ["y"], approximate=approximate)
-    graph = onnx.helper.make_graph([node], "gelu", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, None)],
-                                   [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
+@lru_cache(maxsize=16)
+def _onnx_op(op_type: str, attributes: tuple[tuple[str, str], ...] = ()) -> ReferenceEvaluator:
+    """ONNX's own one-input `op_type` (opset 20, which has Gelu)."""
+    node = onnx.helper.make_node(op_type, ["x"], ["y"], **dict(attributes))
+    x, y = (onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None) for name in ("x", "y"))
+    graph = onnx.helper.make_graph([node], op_type, [x], [y])
     return ReferenceEvaluator(onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)]))
 
 
+def _gelu(x: np.ndarray, approximate: str) -> np.ndarray:
+    return _onnx_op("Gelu", (("approximate", approximate),)).run(None, {"x": x})[0].astype(x.dtype)
+
+
 class Gelu(OpRun):
+    """converter.fused::Gelu: ONNX-20 Gelu, attribute for attribute."""
     op_domain = FUSED_DOMAIN
 
     def _run(self, x, approximate="none"):
-        return (_onnx_gelu(approximate).run(None, {"x": x})[0].astype(x.dtype),)
+        return (_gelu(x, approximate),)
 
 
-FUSED_REFERENCE_OPS = [Gelu]
+class Linear(OpRun):
+    """converter.fused::Linear: activation(MatMul(x, weight) + bias)."""
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, x, weight, bias=None, activation="", approximate="none"):
+        y = np.matmul(x, weight)
+        if bias is not None:
+            y = y + bias
+        if activation == "Gelu":
+            y = _gelu(y, approximate)
+        elif activation:
+            y = _onnx_op(activation).run(None, {"x": y})[0]
+        return (y.astype(x.dtype),)
+
+
+class ResidualAdd(OpRun):
+    """converter.fused::ResidualAdd: Add."""
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, a, b):
+        return (np.add(a, b),)
+
+
+FUSED_REFERENCE_OPS = [Gelu, Linear, ResidualAdd]

@@ -16,6 +16,8 @@ from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
+from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
+from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 
@@ -55,9 +57,13 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Inference BatchNormalization after a Conv folds into its weights: TF then fuses
         # Conv + bias (+ residual Add) + Relu into one kernel.
         FoldBatchNormIntoConvPass(),
-        # GELU spelled out in elementwise ops (exports below opset 20) becomes one converter.fused::Gelu,
-        # which TF fuses into the linear layer before it; its constants are dropped after.
+        # GELU spelled out in elementwise ops (exports below opset 20) becomes one converter.fused::Gelu;
+        # its constants are dropped after.
         FuseGeluPass(),
+        # A linear layer over tokens, MatMul (+ bias Add) (+ Relu/Sigmoid/Tanh/Gelu), becomes one
+        # converter.fused::Linear, which TF runs as one fused MatMul + BiasAdd + activation kernel.
+        # After FuseGeluPass, whose Gelu it takes in.
+        FuseLinearLayerPass(),
         RemoveUnusedNodesPass(),
     ]
     if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself
@@ -68,6 +74,10 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Transposes pushed through layout-agnostic ops and cancelled in pairs: they remain only at
         # region borders (the report's Transpose count shows it).
         CancelTransposesPass(),
+        # An Add onto a channels-last convolution's output, of the same static shape (a residual block),
+        # becomes converter.fused::ResidualAdd: TF folds its AddN into the convolution. After the layout
+        # passes, which leave the Add reading the convolution directly.
+        FuseResidualAddPass(),
     ]
     if config.io_layout == "nhwc":
         # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).

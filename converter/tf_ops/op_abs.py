@@ -2,10 +2,12 @@
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import UNSIGNED
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Abs", since=6)
-def abs_6(ctx, node):
+def abs_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     return [tf.identity(x) if x.dtype in UNSIGNED else tf.math.abs(x)]

@@ -1,9 +1,11 @@
 """Acosh. Later versions (22) only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Acosh", since=9)
-def acosh_9(ctx, node):
+def acosh_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.acosh(node.inputs[0])]

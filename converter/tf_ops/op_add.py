@@ -1,50 +1,19 @@
 """Add: numpy-style broadcasting since 7, which tf.add shares; before 7, the legacy broadcast/axis
-attributes. Versions 13 and 14 only add types."""
+attributes. Versions 13 and 14 only add types. (The fusion passes write a linear layer's bias add into
+converter.fused::Linear and a residual add onto a convolution as converter.fused::ResidualAdd.)"""
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import legacy_broadcast
-from converter.tf_ops._matmul import linear_rows
-from converter.tf_ops.registry import tf_op
-
-# Ops whose output an AddN can be fused into: grappler's remapper turns Conv+BiasAdd+AddN(+Relu) into one
-# oneDNN convolution (ResNet's residual adds), while it leaves an AddV2 as a separate pass over memory.
-_FUSABLE_PRODUCERS = frozenset({"Conv2D", "Conv3D", "BiasAdd"})
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Add", since=1)
-def add_1(ctx, node):
+def add_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.add(*legacy_broadcast(node, node.inputs[0], node.inputs[1]))]
 
 
 @tf_op("Add", since=7)
-def add_7(ctx, node):
-    a, b = node.inputs[0], node.inputs[1]
-    if _residual_onto_conv(a, b):
-        return [tf.add_n([a, b])]
-    for product, bias in ((a, b), (b, a)):
-        if _bias_of_flattened_matmul(product, bias):
-            matmul, shape = product.op.inputs
-            return [tf.reshape(tf.nn.bias_add(matmul, bias), shape)]
-    return [tf.add(a, b)]
-
-
-def _bias_of_flattened_matmul(product, bias) -> bool:
-    """`product` is a linear layer that _matmul ran as Reshape(MatMul(...)) and `bias` a vector over its last
-    axis: adding the bias before the reshape lets grappler fuse MatMul+BiasAdd (+ activation) into one kernel."""
-    found = linear_rows(product)
-    if found is None or found[0].op.type != "MatMul" or bias.shape.rank != 1:
-        return False
-    width = found[0].shape[-1]        # linear_rows checked: the reshape keeps each row's columns
-    return bias.shape[0] == width and bias.dtype == product.dtype and product.dtype.is_floating
-
-
-def _residual_onto_conv(a, b) -> bool:
-    """Same-shape float operands, one a convolution's output. AddN cannot broadcast, so the shapes must be
-    known equal: every dimension static except a shared unknown batch (dimension 0)."""
-    if not (hasattr(a, "op") and hasattr(b, "op") and a.dtype == b.dtype and a.dtype.is_floating):
-        return False
-    if a.shape.rank is None or b.shape.rank is None or a.shape.rank < 2 or a.shape.as_list() != b.shape.as_list():
-        return False
-    if any(d is None for d in a.shape.as_list()[1:]):
-        return False
-    return a.op.type in _FUSABLE_PRODUCERS or b.op.type in _FUSABLE_PRODUCERS
+def add_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
+    return [tf.add(node.inputs[0], node.inputs[1])]

@@ -2,7 +2,9 @@
 (pixel centres unless align_corners); last grid axis is ordered x, y (, z) as GridSample reads it."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _normalized_positions(count, align_corners: bool, dtype):
@@ -14,7 +16,7 @@ def _normalized_positions(count, align_corners: bool, dtype):
 
 
 @tf_op("AffineGrid", since=20)
-def affine_grid_20(ctx, node):
+def affine_grid_20(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     theta = node.inputs[0]
     size = tf.cast(tf.reshape(node.inputs[1], [-1]), tf.int64)
     spatial_rank = int(node.inputs[1].shape[0]) - 2

@@ -1,9 +1,11 @@
 """And: logical, broadcasting."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("And", since=7)
-def and_7(ctx, node):
+def and_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.logical_and(node.inputs[0], node.inputs[1])]

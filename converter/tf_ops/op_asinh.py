@@ -1,9 +1,11 @@
 """Asinh. Later versions (22) only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Asinh", since=9)
-def asinh_9(ctx, node):
+def asinh_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.asinh(node.inputs[0])]

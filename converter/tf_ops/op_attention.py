@@ -8,8 +8,10 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._attention_mask import attention_bias
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _split_heads(x, heads, what, node):
@@ -44,7 +46,7 @@ def _masked_softmax(scores, bias):
 
 
 @tf_op("Attention", since=23)
-def attention_23(ctx, node):
+def attention_23(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     q, k, v = node.inputs[:3]
     mask, past_k, past_v, nonpad = node.input(3), node.input(4), node.input(5), node.input(6)
     three_d = q.shape.rank == 3

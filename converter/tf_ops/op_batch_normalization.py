@@ -4,7 +4,9 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._norm import per_channel
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _normalize(x, scale, bias, mean, var, epsilon):
@@ -16,7 +18,7 @@ def _normalize(x, scale, bias, mean, var, epsilon):
 
 
 @tf_op("BatchNormalization", since=6)
-def batch_normalization_6(ctx, node):
+def batch_normalization_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias, mean, var = node.inputs[:5]
     if len([o for o in node.output_names if o]) > 1 or node.attr("is_test", 1) == 0:
         raise OpTranslationError(f"{node.describe()}: training outputs (mean/var/saved statistics) of "
@@ -25,7 +27,7 @@ def batch_normalization_6(ctx, node):
 
 
 @tf_op("BatchNormalization", since=14)
-def batch_normalization_14(ctx, node):
+def batch_normalization_14(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias, mean, var = node.inputs[:5]
     epsilon = node.attr("epsilon", 1e-5)
     if not node.attr("training_mode", 0):

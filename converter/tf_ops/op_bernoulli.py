@@ -3,12 +3,14 @@ input's. Version 22 only adds bfloat16."""
 import tensorflow as tf
 
 from converter.tf_ops import _random
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Bernoulli", since=15)
-def bernoulli_15(ctx, node):
+def bernoulli_15(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     p = node.inputs[0]
     dtype = tf_dtype(node.attr("dtype")) if node.attr("dtype") is not None else p.dtype
     draws = _random.uniform(tf.shape(p), p.dtype, seed=node.attr("seed"))

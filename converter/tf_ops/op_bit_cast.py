@@ -4,11 +4,13 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._cast import target_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("BitCast", since=26)
-def bit_cast_26(ctx, node):
+def bit_cast_26(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     dtype = target_dtype(node.attr("to"), node.describe())
     if x.dtype.size != dtype.size or tf.string in (x.dtype, dtype):

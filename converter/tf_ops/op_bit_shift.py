@@ -5,11 +5,13 @@ instead, so they are masked explicitly (harmless for version 11, where they are 
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("BitShift", since=11)
-def bit_shift_11(ctx, node):
+def bit_shift_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     shift = tf.cast(node.inputs[1], x.dtype)
     signed = not x.dtype.is_unsigned

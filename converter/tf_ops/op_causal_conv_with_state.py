@@ -5,11 +5,13 @@ import tensorflow as tf
 from converter.errors import OpTranslationError
 from converter.tf_ops._conv import conv_channels_last
 from converter.tf_ops._spatial import Window
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("CausalConvWithState", since=27)
-def causal_conv_with_state_27(ctx, node):
+def causal_conv_with_state_27(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, weight, bias, past = (node.input(i) for i in range(4))
     activation = node.attr("activation", "none")
     if activation not in ("none", "silu", "swish"):

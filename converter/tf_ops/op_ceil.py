@@ -1,9 +1,11 @@
 """Ceil. Later versions (13) only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Ceil", since=6)
-def ceil_6(ctx, node):
+def ceil_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.ceil(node.inputs[0])]

@@ -2,11 +2,13 @@
 import tensorflow as tf
 
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("CenterCropPad", since=18)
-def center_crop_pad_18(ctx, node):
+def center_crop_pad_18(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     rank = data.shape.rank
     axes = [normalize_axis(a, rank) for a in (node.attr("axes") or range(rank))]

@@ -3,11 +3,13 @@
 Versions 12 and 13 only add types (integers)."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Clip", since=6)
-def clip_6(ctx, node):
+def clip_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     low = tf.constant(node.attr("min"), x.dtype)
     high = tf.constant(node.attr("max"), x.dtype)
@@ -15,7 +17,7 @@ def clip_6(ctx, node):
 
 
 @tf_op("Clip", since=11)
-def clip_11(ctx, node):
+def clip_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, low, high = node.inputs[0], node.input(1), node.input(2)
     if low is not None:
         x = tf.math.maximum(x, tf.cast(low, x.dtype))

@@ -2,11 +2,13 @@
 (the inverse layout of im2col / torch.nn.Fold), via a segment sum over computed padded-image positions."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Col2Im", since=18)
-def col2im_18(ctx, node):
+def col2im_18(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     image = tf.cast(tf.reshape(node.inputs[1], [-1]), tf.int64)
     block = tf.cast(tf.reshape(node.inputs[2], [-1]), tf.int64)

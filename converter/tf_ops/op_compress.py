@@ -2,11 +2,13 @@
 import tensorflow as tf
 
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Compress", since=9)
-def compress_9(ctx, node):
+def compress_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data, condition = node.inputs
     axis = node.attr("axis")
     if axis is None:

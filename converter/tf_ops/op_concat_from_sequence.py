@@ -8,11 +8,13 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops import sequence
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("ConcatFromSequence", since=11)
-def concat_from_sequence_11(ctx, node):
+def concat_from_sequence_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     axis, new_axis = node.attr("axis"), node.attr("new_axis", 0) == 1
     value = node.inputs[0]
     if isinstance(value, sequence.DynamicSequence):

@@ -5,14 +5,16 @@ import tensorflow as tf
 from onnx import numpy_helper
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _SCALAR_ATTRIBUTES = {"value_float": np.float32, "value_floats": np.float32,
                       "value_int": np.int64, "value_ints": np.int64}
 
 
 @tf_op("Constant", since=1)
-def constant_1(ctx, node):
+def constant_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.constant(_constant_array(node))]
 
 

@@ -2,11 +2,13 @@
 from converter.tf_ops._conv import conv_channels_last, oihw_to_hwio
 from converter.tf_ops._spatial import (channels_first, channels_last, kernel_from_attr_or_weight,
                                        resolve_window, static_spatial)
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Conv", since=1)
-def conv_1(ctx, node):
+def conv_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, weight, bias = node.input(0), node.input(1), node.input(2)
     kernel = kernel_from_attr_or_weight(node, weight.shape[2:])
     x_last = channels_last(x)

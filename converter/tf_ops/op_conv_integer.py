@@ -3,11 +3,13 @@ per output channel. Computed exactly in float64 (see _integer_conv.py)."""
 import tensorflow as tf
 
 from converter.tf_ops._integer_conv import integer_conv, per_output_channel
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("ConvInteger", since=10)
-def conv_integer_10(ctx, node):
+def conv_integer_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, w, x_zero, w_zero = (node.input(i) for i in range(4))
     x = tf.cast(x, tf.float64)
     w = tf.cast(w, tf.float64)

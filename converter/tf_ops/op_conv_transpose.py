@@ -4,11 +4,13 @@ from converter.errors import OpTranslationError
 from converter.tf_ops._conv import conv_transpose_channels_last, iohw_to_transpose_kernel
 from converter.tf_ops._spatial import (Window, channels_first, channels_last, kernel_from_attr_or_weight,
                                        static_spatial)
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("ConvTranspose", since=1)
-def conv_transpose_1(ctx, node):
+def conv_transpose_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, weight, bias = node.input(0), node.input(1), node.input(2)
     kernel = kernel_from_attr_or_weight(node, weight.shape[2:])
     x_last = channels_last(x)

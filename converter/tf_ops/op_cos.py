@@ -1,9 +1,11 @@
 """Cos. Later versions (22) only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Cos", since=7)
-def cos_7(ctx, node):
+def cos_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.cos(node.inputs[0])]

@@ -7,11 +7,13 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._spatial import kernel_from_attr_or_weight
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("DeformConv", since=19)
-def deform_conv_19(ctx, node):
+def deform_conv_19(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, weight, offset, bias, mask = (node.input(i) for i in range(5))
     if x.shape.rank != 4:
         raise OpTranslationError(f"{node.describe()}: only 2-D DeformConv is supported (input rank {x.shape.rank})")

@@ -2,11 +2,13 @@
 import tensorflow as tf
 
 from converter.tf_ops._shape_util import dims, stack_dims
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("DepthToSpace", since=1)
-def depth_to_space_1(ctx, node):
+def depth_to_space_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     block = node.attr("blocksize")
     n, c, h, w = dims(data)

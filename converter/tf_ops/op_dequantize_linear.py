@@ -5,7 +5,9 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._quantization import FLOAT8, FLOAT_TYPES, broadcast_parameter
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 DEQUANTIZABLE = {tf.uint8, tf.int8, tf.uint16, tf.int16, tf.int32, *FLOAT8}
 
@@ -15,7 +17,7 @@ DEQUANTIZABLE = {tf.uint8, tf.int8, tf.uint16, tf.int16, tf.int32, *FLOAT8}
 @tf_op("DequantizeLinear", since=19)
 @tf_op("DequantizeLinear", since=21)
 @tf_op("DequantizeLinear", since=23)
-def dequantize_linear(ctx, node):
+def dequantize_linear(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, zero_point = node.inputs[0], node.inputs[1], node.input(2)
     axis, block_size = node.attr("axis", 1), node.attr("block_size", 0)
     if x.dtype not in DEQUANTIZABLE:

@@ -8,18 +8,20 @@ import tensorflow as tf
 from converter.errors import OpTranslationError
 from converter.tf_ops._fourier import fit_length, from_complex, to_complex
 from converter.tf_ops._util import static_ints
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _moveaxis = tf.experimental.numpy.moveaxis
 
 
 @tf_op("DFT", since=17)
-def dft_17(ctx, node):
+def dft_17(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_dft(node, node.attr("axis", 1))]
 
 
 @tf_op("DFT", since=20)
-def dft_20(ctx, node):
+def dft_20(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     axis = static_ints(node, 2)
     if node.input(2) is None or axis is not None:
         return [_dft(node, -2 if axis is None else axis[0])]

@@ -5,23 +5,25 @@ inputs at random and scales the kept ones by 1 / (1 - ratio). Versions 13 and 22
 import tensorflow as tf
 
 from converter.tf_ops import _random
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Dropout", since=7)
-def dropout_7(ctx, node):
+def dropout_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     return [tf.identity(x), tf.ones_like(x)]
 
 
 @tf_op("Dropout", since=10)
-def dropout_10(ctx, node):
+def dropout_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     return [tf.identity(x), tf.ones_like(x, dtype=tf.bool)]
 
 
 @tf_op("Dropout", since=12)
-def dropout_12(ctx, node):
+def dropout_12(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, ratio, training = node.inputs[0], node.input(1), node.input(2)
     known_training = None if training is None else tf.get_static_value(training)
     if training is None or (known_training is not None and not known_training):

@@ -3,11 +3,13 @@
 import tensorflow as tf
 
 from converter.tf_ops._quantization import round_and_clip
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("DynamicQuantizeLinear", since=11)
-def dynamic_quantize_linear_11(ctx, node):
+def dynamic_quantize_linear_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = tf.cast(node.inputs[0], tf.float32)
     low = tf.minimum(tf.reduce_min(x), 0.0)
     high = tf.maximum(tf.reduce_max(x), 0.0)

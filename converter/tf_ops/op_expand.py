@@ -1,7 +1,9 @@
 """Expand: bidirectional broadcast of the input with the given shape (a 1 in shape keeps the input dim)."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _static_result_shape(data_shape: list, target: list) -> list:
@@ -13,7 +15,7 @@ def _static_result_shape(data_shape: list, target: list) -> list:
 
 
 @tf_op("Expand", since=8)
-def expand_8(ctx, node):
+def expand_8(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     shape = tf.cast(node.inputs[1], tf.int64)
     target = tf.broadcast_dynamic_shape(tf.shape(data, out_type=tf.int64), shape)

@@ -2,12 +2,14 @@
 the input's. Version 22 only adds types."""
 import tensorflow as tf
 
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("EyeLike", since=9)
-def eye_like_9(ctx, node):
+def eye_like_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     dtype = tf_dtype(node.attr("dtype")) if node.attr("dtype") is not None else x.dtype
     shape = tf.shape(x)

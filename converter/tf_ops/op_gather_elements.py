@@ -3,11 +3,13 @@ import tensorflow as tf
 
 from converter.tf_ops._elements import element_coordinates
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("GatherElements", since=11)
-def gather_elements_11(ctx, node):
+def gather_elements_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data, indices = node.inputs[0], node.inputs[1]
     axis = normalize_axis(node.attr("axis", 0), data.shape.rank)
     result = tf.gather_nd(data, element_coordinates(data, indices, axis))

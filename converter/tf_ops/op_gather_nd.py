@@ -1,7 +1,9 @@
 """GatherND: batch_dims since opset 12 (tf.gather_nd has the same meaning); negative indices allowed."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def positive_nd_indices(data, indices, batch_dims: int):
@@ -13,7 +15,7 @@ def positive_nd_indices(data, indices, batch_dims: int):
 
 
 @tf_op("GatherND", since=11)
-def gather_nd_11(ctx, node):
+def gather_nd_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     batch_dims = node.attr("batch_dims", 0)
     indices = positive_nd_indices(data, node.inputs[1], batch_dims)

@@ -1,22 +1,26 @@
 """Gelu: exact (erf) or tanh approximation, per the `approximate` attribute. Half floats compute in
-float32: TF's half-precision Gelu is off by about 10 ulp. After a linear layer it runs before the
-layer's output reshape, where grappler fuses it into the MatMul."""
+float32: TF's half-precision Gelu is off by about 10 ulp. (After a linear layer it is part of
+converter.fused::Linear, which FuseLinearLayerPass writes.)"""
+from typing import Callable
+
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._elementwise import HALF_FLOATS, widened
-from converter.tf_ops._matmul import before_output_reshape
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Gelu", since=20)
-def gelu_20(ctx, node):
-    return [gelu(node)]
+def gelu_20(ctx: TranslationContext, node: OnnxNode) -> Outputs:
+    return [gelu_function(node)(node.inputs[0])]
 
 
-def gelu(node):
+def gelu_function(node: OnnxNode) -> Callable[[tf.Tensor], tf.Tensor]:
+    """The GELU of the node's `approximate` attribute (Gelu, converter.fused::Gelu and ::Linear share it)."""
     approximate = node.attr("approximate", "none")
     if approximate not in ("none", "tanh"):
         raise OpTranslationError(f"{node.describe()}: approximate={approximate!r} is not 'none' or 'tanh'")
     activation = lambda x: tf.nn.gelu(x, approximate=approximate == "tanh")  # noqa: E731
-    return before_output_reshape(lambda x: widened(activation, x, when=HALF_FLOATS), node.inputs[0])
+    return lambda x: widened(activation, x, when=HALF_FLOATS)

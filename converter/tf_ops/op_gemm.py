@@ -3,11 +3,13 @@ The `broadcast` attribute of opsets < 7 only permitted what broadcasting compute
 import tensorflow as tf
 
 from converter.tf_ops._matmul import compute_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Gemm", since=1)
-def gemm_1(ctx, node):
+def gemm_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     a, b, c = node.inputs[0], node.inputs[1], node.input(2)
     out_dtype = a.dtype
     work = compute_dtype(out_dtype)

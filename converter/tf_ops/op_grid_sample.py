@@ -6,7 +6,9 @@ import itertools
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _MODES = {"bilinear": "linear", "bicubic": "cubic", "linear": "linear", "cubic": "cubic", "nearest": "nearest"}
 
@@ -94,7 +96,7 @@ def grid_sample(node, data, grid, mode, padding, align_corners):
 
 
 @tf_op("GridSample", since=16)
-def grid_sample_16(ctx, node):
+def grid_sample_16(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     mode = _MODES.get(node.attr("mode", "bilinear" if node.opset < 20 else "linear"))
     padding = node.attr("padding_mode", "zeros")
     if mode is None or padding not in ("zeros", "border", "reflection"):

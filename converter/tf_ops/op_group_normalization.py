@@ -3,7 +3,9 @@ per group in opset 18 and one per channel since opset 21."""
 import tensorflow as tf
 
 from converter.tf_ops._norm import per_channel, stash_dtype, standardize
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _group_standardize(node):
@@ -17,7 +19,7 @@ def _group_standardize(node):
 
 
 @tf_op("GroupNormalization", since=18)
-def group_normalization_18(ctx, node):
+def group_normalization_18(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias = node.inputs[:3]
     normalized, groups = _group_standardize(node)      # [N, G, C/G * spatial]
     normalized = normalized * tf.reshape(scale, [groups, 1]) + tf.reshape(bias, [groups, 1])
@@ -25,7 +27,7 @@ def group_normalization_18(ctx, node):
 
 
 @tf_op("GroupNormalization", since=21)
-def group_normalization_21(ctx, node):
+def group_normalization_21(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias = node.inputs[:3]
     normalized, _ = _group_standardize(node)
     rank = x.shape.rank

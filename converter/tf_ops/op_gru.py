@@ -4,11 +4,13 @@ import tensorflow as tf
 
 from converter.tf_ops._rnn import (activations, assemble_outputs, clipper, initial_state, read_inputs,
                                    run_direction)
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("GRU", since=7)
-def gru_7(ctx, node):
+def gru_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     rnn = read_inputs(node)
     w, r, b = node.inputs[1], node.inputs[2], node.input(3)
     hidden, clip = rnn.hidden, clipper(node)

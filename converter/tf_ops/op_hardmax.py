@@ -3,7 +3,9 @@ coerced to 2-D at `axis` (default 1); since 13 it runs along one axis (default -
 import tensorflow as tf
 
 from converter.tf_ops._softmax import along_axis, coerced_2d
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _hardmax_last_axis(x, axis=-1):
@@ -12,10 +14,10 @@ def _hardmax_last_axis(x, axis=-1):
 
 
 @tf_op("Hardmax", since=1)
-def hardmax_1(ctx, node):
+def hardmax_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [coerced_2d(_hardmax_last_axis, node.inputs[0], node.attr("axis", 1))]
 
 
 @tf_op("Hardmax", since=13)
-def hardmax_13(ctx, node):
+def hardmax_13(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [along_axis(_hardmax_last_axis, node.inputs[0], node.attr("axis", -1))]

@@ -2,11 +2,13 @@
 Later versions only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Identity", since=1)
-def identity_1(ctx, node):
+def identity_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     value = node.inputs[0]
     if value is None:
         return [None]

@@ -8,12 +8,14 @@ import tensorflow as tf
 from converter.errors import OpTranslationError
 from converter.tf_ops import sequence
 from converter.tf_ops._control_flow import static_condition
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
 from converter.tf_ops.optional import make_dynamic
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("If", since=1)
-def if_1(ctx, node):
+def if_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     condition = tf.reshape(tf.cast(node.inputs[0], tf.bool), [])
     then_graph, else_graph = node.attr("then_branch"), node.attr("else_branch")
     static = static_condition(condition)

@@ -8,13 +8,15 @@ import numpy as np
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _BYTE_STRINGS = np.array([bytes([b]) for b in range(256)], dtype=object)
 
 
 @tf_op("ImageDecoder", since=20)
-def image_decoder_20(ctx, node):
+def image_decoder_20(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     pixel_format = node.attr("pixel_format", "RGB")
     if pixel_format not in ("RGB", "BGR", "Grayscale"):
         raise OpTranslationError(f"{node.describe()}: pixel_format={pixel_format!r} is not supported")

@@ -2,11 +2,13 @@
 types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("IsInf", since=10)
-def is_inf_10(ctx, node):
+def is_inf_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     positive, negative = node.attr("detect_positive", 1), node.attr("detect_negative", 1)
     infinite = tf.math.is_inf(x)

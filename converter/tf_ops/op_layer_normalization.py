@@ -4,11 +4,13 @@ import tensorflow as tf
 
 from converter.tf_ops._norm import stash_dtype, standardize
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("LayerNormalization", since=17)
-def layer_normalization_17(ctx, node):
+def layer_normalization_17(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias = node.inputs[0], node.inputs[1], node.input(2)
     rank = x.shape.rank
     axis = normalize_axis(node.attr("axis", -1), rank)

@@ -9,7 +9,9 @@ import math
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _RULES = {"linear": (False, False), "gated": (True, False), "delta": (False, True), "gated_delta": (True, True)}
 
@@ -28,7 +30,7 @@ def _check_gates(node, gating, delta, decay, beta):
 
 
 @tf_op("LinearAttention", since=27)
-def linear_attention_27(ctx, node):
+def linear_attention_27(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     query, key, value, past, decay, beta = (node.input(i) for i in range(6))
     rule = node.attr("update_rule", "gated_delta")
     if rule not in _RULES:

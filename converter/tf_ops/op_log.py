@@ -1,9 +1,11 @@
 """Log. Later versions (13) only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Log", since=6)
-def log_6(ctx, node):
+def log_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.log(node.inputs[0])]

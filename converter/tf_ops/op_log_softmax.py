@@ -1,14 +1,16 @@
 """LogSoftmax: before opset 13 the input is coerced to 2-D at `axis` (default 1); since 13 it runs
 along one axis (default -1)."""
 from converter.tf_ops._softmax import along_axis, coerced_2d, log_softmax_last
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("LogSoftmax", since=1)
-def log_softmax_1(ctx, node):
+def log_softmax_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [coerced_2d(log_softmax_last, node.inputs[0], node.attr("axis", 1))]
 
 
 @tf_op("LogSoftmax", since=13)
-def log_softmax_13(ctx, node):
+def log_softmax_13(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [along_axis(log_softmax_last, node.inputs[0], node.attr("axis", -1))]

@@ -11,11 +11,13 @@ import tensorflow as tf
 
 from converter.tf_ops._control_flow import (learn_invariants, loop_ready, match_loop_types, new_accumulators,
                                             stack_all, unknown, write_all)
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Loop", since=1)
-def loop_1(ctx, node):
+def loop_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     body = node.attr("body")
     what = node.describe()
     carried = node.inputs[2:]

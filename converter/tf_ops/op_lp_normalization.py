@@ -2,11 +2,13 @@
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("LpNormalization", since=1)
-def lp_normalization_1(ctx, node):
+def lp_normalization_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     axis, p = node.attr("axis", -1), node.attr("p", 2)
     if p == 1:

@@ -2,11 +2,13 @@
 [c - floor((size-1)/2), c + ceil((size-1)/2)]) ** beta."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("LRN", since=1)
-def lrn_1(ctx, node):
+def lrn_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     size = int(node.attr("size"))
     alpha, beta, bias = node.attr("alpha", 1e-4), node.attr("beta", 0.75), node.attr("bias", 1.0)

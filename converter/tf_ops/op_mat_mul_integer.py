@@ -3,11 +3,13 @@ zero point per row of A; a 1-D b_zero_point one per column of B."""
 import tensorflow as tf
 
 from converter.tf_ops._matmul import numpy_matmul
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("MatMulInteger", since=10)
-def mat_mul_integer_10(ctx, node):
+def mat_mul_integer_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     a = tf.cast(node.inputs[0], tf.int32)
     b = tf.cast(node.inputs[1], tf.int32)
     a_zero, b_zero = node.input(2), node.input(3)

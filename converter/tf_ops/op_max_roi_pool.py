@@ -2,7 +2,9 @@
 spatial_scale, rounded; each of the pooled_shape bins takes the max of its pixels (0 for an empty bin)."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _bin_masks(start, length, bins: int, size):
@@ -31,7 +33,7 @@ def _one_roi(features, roi, spatial_scale, pooled_h, pooled_w):
 
 
 @tf_op("MaxRoiPool", since=1)
-def max_roi_pool_1(ctx, node):
+def max_roi_pool_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     features, rois = node.inputs
     pooled_h, pooled_w = node.attr("pooled_shape")
     scale = float(node.attr("spatial_scale", 1.0))

@@ -1,11 +1,13 @@
 """MaxUnpool: scatter values to the flat NCHW positions MaxPool's Indices name; zeros elsewhere."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("MaxUnpool", since=9)
-def max_unpool_9(ctx, node):
+def max_unpool_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     """Indices address the inferred (unpadded) shape; a given output_shape only adds zeros at the end."""
     x, indices, output_shape = node.input(0), node.input(1), node.input(2)
     inferred = _default_output_shape(node, x)

@@ -6,8 +6,10 @@ import math
 import onnx
 import tensorflow as tf
 
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _scalar(value, dtype=tf.float64):
@@ -15,7 +17,7 @@ def _scalar(value, dtype=tf.float64):
 
 
 @tf_op("MelWeightMatrix", since=17)
-def mel_weight_matrix_17(ctx, node):
+def mel_weight_matrix_17(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     mel_bins = _scalar(node.inputs[0], tf.int64)
     dft_length = _scalar(node.inputs[1], tf.int64)
     sample_rate = _scalar(node.inputs[2])

@@ -9,11 +9,13 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._elementwise import UNSIGNED, widened
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Mod", since=10)
-def mod_10(ctx, node):
+def mod_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     a, b = node.inputs[0], node.inputs[1]
     fmod = node.attr("fmod", 0)
     if fmod == 0:

@@ -4,12 +4,14 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops import _random
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Multinomial", since=7)
-def multinomial_7(ctx, node):
+def multinomial_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     dtype = tf_dtype(node.attr("dtype", 6))
     if dtype not in (tf.int32, tf.int64):
         raise OpTranslationError(f"{node.describe()}: dtype {dtype.name} is not int32 or int64")

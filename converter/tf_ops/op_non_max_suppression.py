@@ -5,7 +5,9 @@ ties go to the lower box index, boxes given by any diagonal corner pair).
 """
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _corner_boxes(boxes, center_point_box: int):
@@ -22,7 +24,7 @@ def _scalar(tensor, default, dtype):
 
 
 @tf_op("NonMaxSuppression", since=10)
-def non_max_suppression_10(ctx, node):
+def non_max_suppression_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     boxes = tf.cast(_corner_boxes(node.inputs[0], node.attr("center_point_box", 0)), tf.float32)
     scores = tf.cast(node.inputs[1], tf.float32)
     num_boxes = tf.shape(boxes, out_type=tf.int64)[1]

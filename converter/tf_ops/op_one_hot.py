@@ -1,11 +1,13 @@
 """OneHot: negative indices count from depth; out-of-range indices give all off_value (tf.one_hot does too)."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("OneHot", since=9)
-def one_hot_9(ctx, node):
+def one_hot_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     indices, depth, values = node.inputs
     depth = tf.cast(tf.reshape(depth, []), tf.int64)
     indices = tf.cast(indices, tf.int64)

@@ -3,11 +3,13 @@ unidirectional); before 7 a 1-D slope holds one value per channel (axis 1, as Ca
 exports meant it). Versions 9 and 16 only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("PRelu", since=1)
-def p_relu_1(ctx, node):
+def p_relu_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, slope = node.inputs[0], node.inputs[1]
     if slope.shape.rank == 1 and x.shape.rank is not None and x.shape.rank > 2:
         slope = tf.reshape(slope, [-1] + [1] * (x.shape.rank - 2))       # per channel, broadcast over H, W...
@@ -15,7 +17,7 @@ def p_relu_1(ctx, node):
 
 
 @tf_op("PRelu", since=7)
-def p_relu_7(ctx, node):
+def p_relu_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_prelu(node.inputs[0], node.inputs[1])]
 
 

@@ -8,7 +8,9 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _pad(node, data, pads, value, axes, mode):
@@ -89,12 +91,12 @@ def _source_indices(size, before, after, mode):
 
 
 @tf_op("Pad", since=2)
-def pad_2(ctx, node):
+def pad_2(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     pads = tf.constant(node.attr("pads"), tf.int64)
     value = tf.constant(node.attr("value", 0.0))
     return [_pad(node, node.inputs[0], pads, value, None, node.attr("mode", "constant"))]
 
 
 @tf_op("Pad", since=11)
-def pad_11(ctx, node):
+def pad_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_pad(node, node.inputs[0], node.inputs[1], node.input(2), node.input(3), node.attr("mode", "constant"))]

@@ -9,16 +9,18 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._elementwise import INTEGERS, legacy_broadcast
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Pow", since=1)
-def pow_1(ctx, node):
+def pow_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_power(node, *legacy_broadcast(node, node.inputs[0], node.inputs[1]))]
 
 
 @tf_op("Pow", since=7)
-def pow_7(ctx, node):
+def pow_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_power(node, node.inputs[0], node.inputs[1])]
 
 

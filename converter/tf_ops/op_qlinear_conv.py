@@ -5,11 +5,13 @@ import tensorflow as tf
 
 from converter.tf_ops._integer_conv import integer_conv, per_output_channel
 from converter.tf_ops._quantization import INTEGER_RANGES
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("QLinearConv", since=10)
-def qlinear_conv_10(ctx, node):
+def qlinear_conv_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, x_scale, x_zero, w, w_scale, w_zero, y_scale, y_zero, bias = (node.input(i) for i in range(9))
     xf = tf.cast(x, tf.float64) - tf.cast(tf.reshape(x_zero, []), tf.float64) if x_zero is not None \
         else tf.cast(x, tf.float64)

@@ -5,11 +5,13 @@ vectors. Version 21 only added float8/float16 types."""
 import tensorflow as tf
 
 from converter.tf_ops._quantization import INTEGER_RANGES
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("QLinearMatMul", since=10)
-def qlinear_mat_mul_10(ctx, node):
+def qlinear_mat_mul_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     a, a_scale, a_zero, b, b_scale, b_zero, y_scale, y_zero = (node.input(i) for i in range(8))
     product = tf.matmul(_centered(a, a_zero, row_vector=True), _centered(b, b_zero, row_vector=False))
     multiplier = (_as_rows(a_scale) * _as_columns(b_scale)) / tf.cast(y_scale, tf.float64)

@@ -10,7 +10,9 @@ from converter.errors import OpTranslationError
 from converter.tf_ops._quantization import (FLOAT8, FLOAT_TYPES, TF_TO_QUANTIZED,
                                             broadcast_parameter, quantized_type, round_and_clip,
                                             saturate_to_float8)
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("QuantizeLinear", since=10)
@@ -18,7 +20,7 @@ from converter.tf_ops.registry import tf_op
 @tf_op("QuantizeLinear", since=19)
 @tf_op("QuantizeLinear", since=21)
 @tf_op("QuantizeLinear", since=23)
-def quantize_linear(ctx, node):
+def quantize_linear(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, zero_point = node.inputs[0], node.inputs[1], node.input(2)
     axis, block_size = node.attr("axis", 1), node.attr("block_size", 0)
     out_type = _output_type(node, zero_point)

@@ -1,11 +1,13 @@
 """RandomUniform: values in [low, high) of the static `shape` attribute and `dtype` (float32 by
 default). Version 22 only adds bfloat16."""
 from converter.tf_ops import _random
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("RandomUniform", since=1)
-def random_uniform_1(ctx, node):
+def random_uniform_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_random.uniform(list(node.attr("shape")), tf_dtype(node.attr("dtype", 1)),
                             node.attr("low", 0.0), node.attr("high", 1.0), node.attr("seed"))]

@@ -8,16 +8,18 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._elementwise import HALF_FLOATS
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Range", since=11)
-def range_11(ctx, node):
+def range_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_range(*node.inputs[:3], compute_floats_in=tf.float64)]
 
 
 @tf_op("Range", since=27)
-def range_27(ctx, node):
+def range_27(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     start = node.inputs[0]
     stash_type = node.attr("stash_type", 1)
     if start.dtype not in HALF_FLOATS:

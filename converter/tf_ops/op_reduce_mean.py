@@ -1,13 +1,15 @@
 """ReduceMean: axes were an attribute before opset 18 and an input since."""
 from converter.tf_ops._reduce import reduce_mean_fn, reduce_with
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("ReduceMean", since=1)
-def reduce_mean_1(ctx, node):
+def reduce_mean_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return reduce_with(node, reduce_mean_fn, axes_from_input=False)
 
 
 @tf_op("ReduceMean", since=18)
-def reduce_mean_18(ctx, node):
+def reduce_mean_18(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return reduce_with(node, reduce_mean_fn, axes_from_input=True)

@@ -1,13 +1,15 @@
 """ReduceSum: axes were an attribute before opset 13 and an input since."""
 from converter.tf_ops._reduce import reduce_sum_fn, reduce_with
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("ReduceSum", since=1)
-def reduce_sum_1(ctx, node):
+def reduce_sum_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return reduce_with(node, reduce_sum_fn, axes_from_input=False)
 
 
 @tf_op("ReduceSum", since=13)
-def reduce_sum_13(ctx, node):
+def reduce_sum_13(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return reduce_with(node, reduce_sum_fn, axes_from_input=True)

@@ -4,7 +4,9 @@ import tensorflow as tf
 from tensorflow.python.framework import tensor_util
 
 from converter.tf_ops._shape_util import dims, stack_dims
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _reshape(data, target, allowzero: bool):
@@ -63,10 +65,10 @@ def _resolve_minus_one(data, values: list) -> list:
 
 
 @tf_op("Reshape", since=1)
-def reshape_1(ctx, node):
+def reshape_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_reshape(node.inputs[0], tf.constant(node.attr("shape"), tf.int64), False)]
 
 
 @tf_op("Reshape", since=5)
-def reshape_5(ctx, node):
+def reshape_5(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [_reshape(node.inputs[0], node.inputs[1], bool(node.attr("allowzero", 0)))]

@@ -10,7 +10,9 @@ from converter.tf_ops._resize_math import (AxisPlan, Sampling, nearest_choice, s
                                            tap_indices, tap_weights)
 from converter.tf_ops._shape_util import dims
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def resample_axis(data, plan: AxisPlan, sampling: Sampling):
@@ -187,7 +189,7 @@ def _empty(tensor) -> bool:
 
 
 @tf_op("Resize", since=10)
-def resize_10(ctx, node):
+def resize_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     """Opset 10: scales only, asymmetric coordinates; the spec leaves nearest rounding open, onnxruntime
     rounds down when enlarging and up when shrinking (its "simple" mode), which we follow."""
     data = node.inputs[0]
@@ -196,7 +198,7 @@ def resize_10(ctx, node):
 
 
 @tf_op("Resize", since=11)
-def resize_11(ctx, node):
+def resize_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     scales, sizes = node.input(2), node.input(3)
     if _empty(sizes):

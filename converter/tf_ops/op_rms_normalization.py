@@ -3,11 +3,13 @@ import tensorflow as tf
 
 from converter.tf_ops._norm import stash_dtype
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("RMSNormalization", since=23)
-def rms_normalization_23(ctx, node):
+def rms_normalization_23(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale = node.inputs[:2]
     rank = x.shape.rank
     axis = normalize_axis(node.attr("axis", -1), rank)

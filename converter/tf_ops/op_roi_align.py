@@ -4,7 +4,9 @@ Follows onnx/reference/ops/op_roi_align.py; runs one ROI at a time since the ada
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _axis_samples(start, bin_size, bins: int, grid, limit):
@@ -57,7 +59,7 @@ def _one_roi(features, roi, batch, spatial_scale, half_pixel, bins_h, bins_w, sa
 
 
 @tf_op("RoiAlign", since=10)
-def roi_align_10(ctx, node):
+def roi_align_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     features, rois, batch_indices = node.inputs
     mode = node.attr("mode", "avg")
     transform = node.attr("coordinate_transformation_mode", "output_half_pixel")

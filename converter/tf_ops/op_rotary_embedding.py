@@ -5,11 +5,13 @@ or (interleaved=1) as even/odd pairs."""
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("RotaryEmbedding", since=23)
-def rotary_embedding_23(ctx, node):
+def rotary_embedding_23(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, cos, sin, position_ids = node.inputs[0], node.inputs[1], node.inputs[2], node.input(3)
     rank = x.shape.rank
     if rank == 4:

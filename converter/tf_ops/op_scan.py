@@ -13,13 +13,15 @@ from converter.errors import OpTranslationError
 from converter.tf_ops._control_flow import (element_type_of, learn_invariants, match_loop_types, new_accumulators,
                                             stack_all, unknown, write_all)
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _moveaxis = tf.experimental.numpy.moveaxis
 
 
 @tf_op("Scan", since=8)
-def scan_8(ctx, node):
+def scan_8(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     if node.input(0) is not None:
         raise OpTranslationError(f"{node.describe()}: sequence_lens is not supported; re-export at opset 9+")
     body = node.attr("body")
@@ -38,7 +40,7 @@ def scan_8(ctx, node):
 
 
 @tf_op("Scan", since=9)
-def scan_9(ctx, node):
+def scan_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     scan_count = node.attr("num_scan_inputs")
     state_count = len(node.inputs) - scan_count
     output_count = len(node.attr("body").output) - state_count

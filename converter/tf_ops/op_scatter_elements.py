@@ -1,7 +1,9 @@
 """ScatterElements (and the deprecated Scatter): reduction none/add (16), mul, max/min (18)."""
 from converter.tf_ops._elements import element_coordinates, scatter_with_reduction
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def scatter_elements(node):
@@ -12,5 +14,5 @@ def scatter_elements(node):
 
 
 @tf_op("ScatterElements", since=11)
-def scatter_elements_11(ctx, node):
+def scatter_elements_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return scatter_elements(node)

@@ -3,11 +3,13 @@
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import scalar_like
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Selu", since=6)
-def selu_6(ctx, node):
+def selu_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     alpha = scalar_like(node.attr("alpha", 1.67326319217681884765625), x)
     gamma = scalar_like(node.attr("gamma", 1.05070102214813232421875), x)

@@ -5,11 +5,13 @@ import tensorflow as tf
 
 from converter.tf_ops import sequence
 from converter.tf_ops._control_flow import element_type_of
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("SequenceMap", since=17)
-def sequence_map_17(ctx, node):
+def sequence_map_17(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     body = node.attr("body")
     inputs = node.inputs
     if all(isinstance(v, list) or not sequence.is_sequence(v) for v in inputs):

@@ -1,11 +1,13 @@
 """Shape: int64 dims; start/end (opset 15) slice them with clamping, as Python slicing does."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Shape", since=1)
-def shape_1(ctx, node):
+def shape_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     start = node.attr("start", 0)
     end = node.attr("end")

@@ -1,9 +1,11 @@
 """Sin. Later versions (22) only add types."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Sin", since=7)
-def sin_7(ctx, node):
+def sin_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.sin(node.inputs[0])]

@@ -4,7 +4,9 @@ import numpy as np
 import tensorflow as tf
 
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -60,7 +62,7 @@ def _clamp_to_static_dims(data, begin, end, stride):
 
 
 @tf_op("Slice", since=1)
-def slice_1(ctx, node):
+def slice_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     starts, ends = list(node.attr("starts")), list(node.attr("ends"))
     axes = list(node.attr("axes") or range(len(starts)))
     return [_slice(node.inputs[0], tf.constant(starts, tf.int64), tf.constant(ends, tf.int64),
@@ -68,7 +70,7 @@ def slice_1(ctx, node):
 
 
 @tf_op("Slice", since=10)
-def slice_10(ctx, node):
+def slice_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     starts = node.inputs[1]
     axes = node.input(3)
     if axes is None:

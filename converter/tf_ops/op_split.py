@@ -3,7 +3,9 @@ import tensorflow as tf
 
 from converter.tf_ops._shape_util import dims
 from converter.tf_ops._util import normalize_axis, static_ints
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _split(node, sizes):
@@ -39,13 +41,13 @@ def _even_sizes(dim, count: int, uneven_last: bool):
 
 
 @tf_op("Split", since=2)
-def split_2(ctx, node):
+def split_2(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     split = node.attr("split")
     return _split(node, list(split) if split else None)
 
 
 @tf_op("Split", since=13)
-def split_13(ctx, node):
+def split_13(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     if node.input(1) is None:
         return _split(node, None)
     sizes = static_ints(node, 1)
@@ -53,5 +55,5 @@ def split_13(ctx, node):
 
 
 @tf_op("Split", since=18)
-def split_18(ctx, node):
+def split_18(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return split_13(ctx, node)

@@ -8,12 +8,14 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._util import normalize_axis, require_static_ints, static_ints
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 from converter.tf_ops.sequence import empty_sequence, insert
 
 
 @tf_op("SplitToSequence", since=11)
-def split_to_sequence_11(ctx, node):
+def split_to_sequence_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     axis = normalize_axis(node.attr("axis", 0), data.shape.rank)
     dim = data.shape[axis]

@@ -3,7 +3,9 @@ import tensorflow as tf
 
 from converter.tf_ops._axes import squeeze_dynamic
 from converter.tf_ops._util import normalize_axis, static_ints
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _squeeze(node, axes):
@@ -18,13 +20,13 @@ def _squeeze(node, axes):
 
 
 @tf_op("Squeeze", since=1)
-def squeeze_1(ctx, node):
+def squeeze_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     axes = node.attr("axes")
     return _squeeze(node, list(axes) if axes else None)
 
 
 @tf_op("Squeeze", since=13)
-def squeeze_13(ctx, node):
+def squeeze_13(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     if node.input(1) is None:
         return _squeeze(node, None)
     axes = static_ints(node, 1)

@@ -6,11 +6,13 @@ import tensorflow as tf
 from converter.errors import OpTranslationError
 from converter.tf_ops._fourier import from_complex, to_complex
 from converter.tf_ops._util import static_ints
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("STFT", since=17)
-def stft_17(ctx, node):
+def stft_17(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     signal = node.inputs[0]
     step = tf.reshape(tf.cast(node.inputs[1], tf.int32), [])
     window = node.input(2)

@@ -3,7 +3,9 @@ Input is [C] or [1, C]; when every string is dropped the output is a single "" (
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _change_case(strings, action: str):
@@ -15,7 +17,7 @@ def _change_case(strings, action: str):
 
 
 @tf_op("StringNormalizer", since=10)
-def string_normalizer_10(ctx, node):
+def string_normalizer_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     action = node.attr("case_change_action", "NONE")
     if action not in ("LOWER", "UPPER", "NONE"):

@@ -2,11 +2,13 @@
 No (or an empty) delimiter splits on runs of whitespace, as Python's str.split() does."""
 import tensorflow as tf
 
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("StringSplit", since=20)
-def string_split_20(ctx, node):
+def string_split_20(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     delimiter = node.attr("delimiter") or None
     maxsplit = node.attr("maxsplit")

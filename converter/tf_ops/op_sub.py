@@ -3,14 +3,16 @@ overflow wraps in both ONNX and TF. Versions 13 and 14 only add types."""
 import tensorflow as tf
 
 from converter.tf_ops._elementwise import legacy_broadcast
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Sub", since=1)
-def sub_1(ctx, node):
+def sub_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.subtract(*legacy_broadcast(node, node.inputs[0], node.inputs[1]))]
 
 
 @tf_op("Sub", since=7)
-def sub_7(ctx, node):
+def sub_7(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return [tf.math.subtract(node.inputs[0], node.inputs[1])]

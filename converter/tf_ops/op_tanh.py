@@ -1,11 +1,12 @@
-"""Tanh. Later versions (13) only add types. After a linear
-layer it runs before the output reshape, where grappler fuses it into the MatMul."""
+"""Tanh. Later versions (13) only add types. (After a linear layer it is part of
+converter.fused::Linear, which FuseLinearLayerPass writes.)"""
 import tensorflow as tf
 
-from converter.tf_ops._matmul import before_output_reshape
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("Tanh", since=6)
-def tanh_6(ctx, node):
-    return [before_output_reshape(tf.math.tanh, node.inputs[0])]
+def tanh_6(ctx: TranslationContext, node: OnnxNode) -> Outputs:
+    return [tf.math.tanh(node.inputs[0])]

@@ -4,11 +4,13 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("TensorScatter", since=24)
-def tensor_scatter_24(ctx, node):
+def tensor_scatter_24(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     cache, update = node.inputs[0], node.inputs[1]
     mode = node.attr("mode", "linear")
     if mode not in ("linear", "circular"):

@@ -4,7 +4,9 @@ import numpy as np
 import tensorflow as tf
 
 from converter.errors import OpTranslationError
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _pool_by_length(node):
@@ -34,7 +36,7 @@ def _count_ngrams(tokens, grams, n: int, distance: int):
 
 
 @tf_op("TfIdfVectorizer", since=9)
-def tf_idf_vectorizer_9(ctx, node):
+def tf_idf_vectorizer_9(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     mode = node.attr("mode")
     if mode not in ("TF", "IDF", "TFIDF"):

@@ -3,7 +3,9 @@ as tf.math.top_k does. Smallest-k runs top_k on an order-reversing map of the va
 import tensorflow as tf
 
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _order_key(values, largest: bool):
@@ -37,10 +39,10 @@ def _top_k(node, k):
 
 
 @tf_op("TopK", since=1)
-def top_k_1(ctx, node):
+def top_k_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return _top_k(node, node.attr("k"))
 
 
 @tf_op("TopK", since=10)
-def top_k_10(ctx, node):
+def top_k_10(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     return _top_k(node, node.inputs[1])

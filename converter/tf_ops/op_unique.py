@@ -4,7 +4,9 @@ import tensorflow as tf
 
 from converter.tf_ops._shape_util import dims, product, stack_dims
 from converter.tf_ops._util import normalize_axis
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.context import TranslationContext
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 def _sort_keys(rows):
@@ -32,7 +34,7 @@ def _lexicographic_order(rows):
 
 
 @tf_op("Unique", since=11)
-def unique_11(ctx, node):
+def unique_11(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     data = node.inputs[0]
     axis = node.attr("axis")
     if axis is None:

@@ -1,16 +1,28 @@
 """Registry of op translations: ONNX (domain, op type, since-version) -> handler function.
 
-A handler is a pure function `(ctx, node) -> list[tf.Tensor]` (one entry per ONNX output; None for an
-omitted optional output). Write a new `since=` only where the op's semantics changed: lookup takes the
-newest handler whose version is at or below the model's opset, as onnx's reference evaluator does.
+A handler is a pure function `(ctx: TranslationContext, node: OnnxNode) -> Outputs` (one entry per ONNX
+output; None for an omitted optional output). Write a new `since=` only where the op's semantics changed:
+lookup takes the newest handler whose version is at or below the model's opset, as onnx's reference
+evaluator does.
 """
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Union
 
-Handler = Callable[..., list]
+if TYPE_CHECKING:       # context.py imports this module
+    import tensorflow as tf
+
+    from converter.tf_ops.context import TranslationContext
+    from converter.tf_ops.node import OnnxNode
+
+# One translated ONNX value: a tensor; a sequence as a list of tensors or a sequence.DynamicSequence; an
+# optional decided at run time as an optional.DynamicOptional (those two are tf ExtensionTypes); None for
+# an empty optional or an omitted output.
+Value = Union["tf.Tensor", "tf.experimental.ExtensionType", "list[tf.Tensor]", None]
+Outputs = list[Value]
+Handler = Callable[["TranslationContext", "OnnxNode"], Outputs]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ through our TF translation); other groupings of the same product fuse too; look-
 constant, or with an intermediate value used elsewhere, stay as they are."""
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
@@ -18,6 +17,7 @@ from onnx.reference import ReferenceEvaluator
 from converter.backend import prepare
 from converter.onnx_passes.fuse_gelu import FUSED_DOMAIN, FuseGeluPass
 from converter.onnx_passes.fused_reference import FUSED_REFERENCE_OPS
+from tests.onnx_passes._helpers import export_module
 
 ELEMENTWISE = {"Erf", "Tanh", "Pow", "Div", "Mul"}
 
@@ -42,21 +42,13 @@ class LinearGelu(torch.nn.Module):
         return self.gelu(self.linear(x))
 
 
-def _export(module, x, dynamo: bool) -> onnx.ModelProto:
-    if dynamo:
-        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"]).model_proto
-    buffer = io.BytesIO()
-    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"])
-    return onnx.load_from_string(buffer.getvalue())
-
-
 @pytest.mark.parametrize("dynamo", [True, False], ids=["torch.export", "torchscript"])
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 def test_exported_gelu_fuses_with_same_numbers(approximate, dynamo):
     torch.manual_seed(0)
     module = LinearGelu(approximate).eval()
     x = torch.randn(2, 5, 8) * 3
-    model = _export(module, x, dynamo)
+    model = export_module(module, x, dynamo)
     assert any(n.op_type in ("Erf", "Tanh") for n in model.graph.node)        # exported below opset 20
     fused, modified = _fuse(model)
     assert modified and _gelus(fused) == [approximate]

@@ -3,12 +3,14 @@
 4-D float32 uses FusedBatchNormV3, which grappler's remapper fuses into a preceding Conv2D."""
 import tensorflow as tf
 
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.nhwc import NHWC_DOMAIN
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("BatchNormalization", since=1, domain=NHWC_DOMAIN)
-def nhwc_batch_normalization_1(ctx, node):
+def nhwc_batch_normalization_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias, mean, var = node.inputs[:5]
     epsilon = float(node.attr("epsilon", 1e-5))
     if x.shape.rank == 4 and x.dtype == tf.float32 and scale.dtype == tf.float32:

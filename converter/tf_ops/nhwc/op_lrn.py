@@ -2,12 +2,14 @@
 window is exactly TF's LocalResponseNormalization (depth_radius = (size-1)/2, alpha = alpha/size)."""
 import tensorflow as tf
 
+from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.nhwc import NHWC_DOMAIN
-from converter.tf_ops.registry import tf_op
+from converter.tf_ops.node import OnnxNode
+from converter.tf_ops.registry import Outputs, tf_op
 
 
 @tf_op("LRN", since=1, domain=NHWC_DOMAIN)
-def nhwc_lrn_1(ctx, node):
+def nhwc_lrn_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x = node.inputs[0]
     size = int(node.attr("size"))
     alpha, beta, bias = float(node.attr("alpha", 1e-4)), float(node.attr("beta", 0.75)), float(node.attr("bias", 1.0))

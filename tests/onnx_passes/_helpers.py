@@ -1,0 +1,28 @@
+"""Helpers shared by the fusion pass tests: a module exported by either exporter, passes run in order."""
+from __future__ import annotations
+
+import io
+
+import onnx
+import onnx_ir as ir
+import torch
+
+
+def export_module(module: torch.nn.Module, x: torch.Tensor, dynamo: bool) -> onnx.ModelProto:
+    """torch.export at opset 18, or the TorchScript exporter at 17: they spell the same layers differently."""
+    if dynamo:
+        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"]).model_proto
+    buffer = io.BytesIO()
+    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"])
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def run_passes(model: onnx.ModelProto, passes) -> tuple[onnx.ModelProto, list[bool]]:
+    """The model after `passes`, and whether each one changed it."""
+    ir_model = ir.serde.deserialize_model(model)
+    modified = []
+    for graph_pass in passes:
+        result = graph_pass(ir_model)
+        ir_model = result.model
+        modified.append(result.modified)
+    return ir.serde.serialize_model(ir_model), modified

@@ -1,0 +1,33 @@
+"""The converter.fused ops' own translations, beyond what the fusion pass tests run (tests/onnx_passes/
+test_fuse_*.py): ResidualAdd runs as AddN only where TF's static shapes are equal, since AddN cannot
+broadcast."""
+from __future__ import annotations
+
+import pytest
+import tensorflow as tf
+from onnx import TensorProto, helper
+
+from converter.tf_ops.fused import FUSED_DOMAIN
+from converter.tf_ops.module import OnnxModule
+
+
+def _tf_ops_of_residual_add(a_shape: list, b_shape: list) -> set[str]:
+    node = helper.make_node("ResidualAdd", ["a", "b"], ["y"], domain=FUSED_DOMAIN)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("a", TensorProto.FLOAT, a_shape),
+                                            helper.make_tensor_value_info("b", TensorProto.FLOAT, b_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid(FUSED_DOMAIN, 1)])
+    specs = {name: tf.TensorSpec([d if isinstance(d, int) else None for d in shape], tf.float32)
+             for name, shape in (("a", a_shape), ("b", b_shape))}
+    concrete = tf.function(OnnxModule(model).run).get_concrete_function(specs)
+    return {op.type for op in concrete.graph.get_operations()}
+
+
+@pytest.mark.parametrize("a_shape, b_shape, kernel", [
+    (["n", 4, 4, 3], ["n", 4, 4, 3], "AddN"),
+    (["n", 4, 4, 3], [1, 4, 4, 3], "AddV2"),         # batch 1 against an unknown batch: may broadcast
+    (["n", "h", 4, 3], ["n", "h", 4, 3], "AddV2"),    # an unknown dimension besides the batch
+], ids=["equal", "batch-1", "unknown-height"])
+def test_translation_runs_addn_only_on_statically_equal_shapes(a_shape, b_shape, kernel):
+    ops = _tf_ops_of_residual_add(a_shape, b_shape)
+    assert kernel in ops and not ({"AddN", "AddV2"} - {kernel}) & ops, ops
