@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from converter.errors import BadInputError, UnsupportedModelError
+from converter.errors import BadInputError, ConverterError, InternalError, UnsupportedModelError
 from converter.savedmodel import SignatureSpec
 from converter.verify.compare import (OutputDiff, ParityReport, ReferenceGap, compare_output, differences,
                                       noise_floor)
@@ -69,8 +69,11 @@ def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpe
     (`expected[reference][i]` for feed_sets[i], in ONNX output order), computed beforehand so that no
     reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
     per input set (keyed by signature output key)."""
-    served = run_in_subprocess(saved_model_dir, signature,
-                               [signature_feeds(spec, s.feeds, nhwc_inputs) for s in feed_sets])
+    try:
+        served = run_in_subprocess(saved_model_dir, signature,
+                                   [signature_feeds(spec, s.feeds, nhwc_inputs) for s in feed_sets])
+    except ConverterError as error:       # the SavedModel we wrote does not run: our bug, not the model's
+        raise InternalError(str(error)) from None
     pair = _floor_pair(expected)
     report = ParityReport(atol, rtol, calibrated, floor_between=" and ".join(pair) if pair else "")
     for index, (feed_set, outputs) in enumerate(zip(feed_sets, served)):

@@ -8,6 +8,7 @@ Each IN.npz holds arrays keyed by signature input key; OUT.npz gets outputs keye
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,24 @@ def run_module(module: str, args: list[str], what: str, timeout_seconds: int) ->
     return process.stdout
 
 
+# Lines of a TF error message that say where, not what: the wrapper's headline, stack traces, node markers.
+_TF_CONTEXT_LINE = re.compile(r"^(Graph execution error:|\d+ root error\(s\) found\.|\d+ (successful operations|derived "
+                              r"errors ignored)\.|Detected at node|Node: |File |Original stack trace|\[\[)")
+_TF_NODE = re.compile(r"\{\{node ([^}]+)\}\}")
+
+
+def tf_error_line(error: BaseException) -> str:
+    """One line from a TF run error: its class, TF's own first line of what went wrong and the node, e.g.
+    `UnimplementedError: Fused conv implementation does not support grouped convolutions for now. (node
+    conv/Relu)`. TF puts the node marker last, after the cause: keeping only the last line loses the cause."""
+    message = getattr(error, "message", None) or str(error)
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    causes = [line for line in lines if not _TF_CONTEXT_LINE.match(line)]
+    cause = re.sub(r"^\(\d+\) ([A-Z_]+: )?", "", causes[0]) if causes else (lines[0] if lines else "no message")
+    node = _TF_NODE.search(message)
+    return f"{type(error).__name__}: {cause}" + (f" (node {node.group(1)})" if node else "")
+
+
 def main(argv: list[str]) -> int:
     import_quietly = Path(__file__).resolve().parents[2] / "scripts"
     sys.path.insert(0, str(import_quietly))
@@ -72,7 +91,14 @@ def main(argv: list[str]) -> int:
     saved_model_dir, signature, *paths = argv
     pairs = list(zip(paths[0::2], paths[1::2]))
     feeds_list = [dict(np.load(in_path)) for in_path, _ in pairs]
-    for (_, out_path), outputs in zip(pairs, run_in_session(saved_model_dir, signature, feeds_list)):
+    import tensorflow as tf
+
+    try:
+        results = run_in_session(saved_model_dir, signature, feeds_list)
+    except tf.errors.OpError as error:     # the parent keeps our last stderr line: make it say what went wrong
+        print(tf_error_line(error), file=sys.stderr)
+        return 1
+    for (_, out_path), outputs in zip(pairs, results):
         np.savez(out_path, **outputs)
     return 0
 
