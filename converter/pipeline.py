@@ -18,7 +18,7 @@ from converter.onnx_passes.pipeline import run_passes
 from converter.publish import create_staging, publish_staged
 from converter.report import op_counts, tool_versions, write_report
 from converter.savedmodel import SignatureSpec
-from converter.savedmodel.batch_split import resolve_batch_split
+from converter.savedmodel.batch_split import confirm_batch_split, resolve_batch_split
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.stages import StageTimer
@@ -69,6 +69,11 @@ def convert(config: ConversionConfig) -> ConversionResult:
             client_cases = image_cases(config.client, graph.loaded, graph.reference_model, graph.data_dir,
                                        graph.input_specs, config.seed)    # before the PyTorch model goes
             expected = _reference_outputs(graph, feed_sets)
+            plain = [i for i, s in enumerate(feed_sets) if s.label == "normal"]    # only the batch size differs
+            graph.batch_split = confirm_batch_split(graph.batch_split, config.batch_split,
+                                                    [feed_sets[i].batch for i in plain],
+                                                    [expected["onnxruntime"][i] for i in plain],
+                                                    [o.name for o in graph.reference_model.graph.output])
         root_existed = Path(config.serving_root).exists()
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
         staging = create_staging(config.serving_root, config.name)
