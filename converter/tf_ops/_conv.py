@@ -64,6 +64,8 @@ def _conv_nd(x, kernel, strides, dilations, padding, groups):
             return tf.nn.depthwise_conv2d(x, depthwise, [1, *strides, 1], padding, dilations=dilations)
         return tf.nn.conv2d(x, kernel, [1, *strides, 1], padding, dilations=[1, *dilations, 1])
     if len(strides) == 3:
+        if any(d > 1 for d in dilations):   # TF's CPU Conv3D has no dilations: the kernel gets the zeros
+            kernel, dilations = _dilate_kernel(kernel, dilations), (1, 1, 1)
         if groups == 1:
             return tf.nn.conv3d(x, kernel, [1, *strides, 1], padding, dilations=[1, *dilations, 1])
         # TF's Conv3D has no groups: run each group and join the channels.
@@ -125,7 +127,7 @@ def _conv_transpose_valid(x, kernel, full, strides):
 
 
 def _dilate_kernel(kernel, dilations):
-    """Insert d-1 zeros between kernel taps so a plain transposed conv applies the dilation."""
+    """Insert d-1 zeros between kernel taps so a plain (transposed) conv applies the dilation."""
     for axis, d in enumerate(dilations):
         if d == 1:
             continue
@@ -135,6 +137,6 @@ def _dilate_kernel(kernel, dilations):
         shape = kernel.shape.as_list()
         shape[axis] = k * d
         if any(dim is None for dim in shape):
-            raise OpTranslationError("a dilated ConvTranspose needs a weight of known shape")
+            raise OpTranslationError("a dilated ConvTranspose or 3-D Conv needs a weight of known shape")
         kernel = tf.reshape(stacked, shape)[tuple([slice(None)] * axis + [slice(0, (k - 1) * d + 1)])]
     return kernel
