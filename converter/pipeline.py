@@ -21,7 +21,7 @@ from converter.publish import create_staging, publish_staged
 from converter.report import (ConversionReport, ReportSignature, ReportSource, op_counts, tool_versions,
                               write_report)
 from converter.savedmodel import SignatureSpec
-from converter.savedmodel.batch_split import resolve_batch_split
+from converter.savedmodel.batch_split import confirm_batch_split, resolve_batch_split
 from converter.serving.batching import check_batchable
 from converter.serving.prepare import after_publish, prepare_version, raise_for, signature_inputs
 from converter.tf_ops.preflight import preflight
@@ -31,6 +31,7 @@ from converter.verify import (UNOPTIMIZED_ONNXRUNTIME, FeedSet, ParityReport, ma
                               signature_feeds, specs_from_onnx, verify_saved_model)
 from converter.verify.client_parity import check_client_signatures, image_cases
 from converter.verify.failure import explain_parity_failure
+from converter.verify.stability import PROBE_MAX_WEIGHT_BYTES, PYTORCH_FLOAT64, float64_where_disagreeing, weight_bytes
 
 logger = logging.getLogger(__name__)
 progress = logging.getLogger("converter.progress")
@@ -98,6 +99,11 @@ def convert(config: ConversionConfig, source: LoadedCheckpoint | None = None) ->
             client_cases = image_cases(config.client, graph.loaded, graph.reference_model, graph.data_dir,
                                        graph.input_specs, config.seed)    # before the PyTorch model goes
             expected = _reference_outputs(graph, feed_sets)
+            plain = [i for i, s in enumerate(feed_sets) if s.label == "normal"]    # only the batch size differs
+            graph.batch_split = confirm_batch_split(graph.batch_split, config.batch_split,
+                                                    [feed_sets[i].batch for i in plain],
+                                                    [expected["onnxruntime"][i] for i in plain],
+                                                    [o.name for o in graph.reference_model.graph.output])
         root_existed = Path(config.serving_root).exists()
         model_dir_existed = (Path(config.serving_root) / config.name).exists()
         staging = create_staging(config.serving_root, config.name)
@@ -167,21 +173,32 @@ def _translate_and_save(config: ConversionConfig, timer: StageTimer, graph: _Gra
 def _reference_outputs(graph: _Graph, feed_sets: list[FeedSet]) -> dict[str, list]:
     """PyTorch eager (when there is a PyTorch model) and ONNX Runtime outputs on every input set, computed
     one after the other before translation: each copy of the weights is released before the next one is
-    made (models over 2 GB). This is the last use of the PyTorch model: no reference to it remains (the
-    export released onnxscript's, converter/export/dynamo.py)."""
+    made (models over 2 GB; a model up to PROBE_MAX_WEIGHT_BYTES stays through ONNX Runtime's run, for the
+    float64 check of the input sets where the two disagree). This is the last use of the PyTorch model: no
+    reference to it remains (the export released onnxscript's, converter/export/dynamo.py)."""
     expected = {}
-    if graph.loaded.module is not None:
-        names = [s.name for s in graph.input_specs]
-        expected["pytorch"] = [run_eager(graph.loaded, s.feeds, names) for s in feed_sets]
-        graph.loaded = replace(graph.loaded, module=None)
-        gc.collect()       # the model sits in reference cycles: free its weights before ONNX Runtime's copy
-    # the session (ONNX Runtime's copy) is gone when this returns
+    names = [s.name for s in graph.input_specs]
     feeds = [s.feeds for s in feed_sets]
+    probe = graph.loaded.module is not None and weight_bytes(graph.loaded) <= PROBE_MAX_WEIGHT_BYTES
+    if graph.loaded.module is not None:
+        expected["pytorch"] = [run_eager(graph.loaded, f, names) for f in feeds]
+        if not probe:
+            _release_pytorch(graph)
+    # the session (ONNX Runtime's copy) is gone when this returns
     expected["onnxruntime"] = onnxruntime_outputs(graph.reference_model, feeds, graph.data_dir)
+    if probe:      # where the references disagree: the model's own float32 instability? (verify/stability.py)
+        expected[PYTORCH_FLOAT64] = float64_where_disagreeing(graph.loaded, names, feeds, expected["pytorch"],
+                                                              expected["onnxruntime"])
+        _release_pytorch(graph)
     if "pytorch" not in expected:   # an .onnx checkpoint: the noise floor's second runtime
         expected[UNOPTIMIZED_ONNXRUNTIME] = onnxruntime_outputs(graph.reference_model, feeds, graph.data_dir,
                                                                 optimize=False)
     return expected
+
+
+def _release_pytorch(graph: _Graph) -> None:
+    graph.loaded = replace(graph.loaded, module=None)
+    gc.collect()       # the model sits in reference cycles: free its weights before ONNX Runtime's copy
 
 
 def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_model_dir: Path, spec: SignatureSpec,

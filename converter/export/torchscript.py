@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch.utils import _pytree as pytree
 
-from converter.export.torchscript_symbolics import register_missing_symbolics
+from converter.export.torchscript_symbolics import register_symbolics
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ def _flat(outputs) -> bool:
 def export_torchscript(module, args, input_names: list[str], output_names: list[str],
                        dynamic_axes: dict[str, dict[int, str]], opset: int, path: Path, example_outputs) -> None:
     """Write `path` with the TorchScript exporter (torch writes external data itself above 2 GB)."""
+    register_symbolics()
     if isinstance(module, torch.export.ExportedProgram):
         module = module.module()
-    register_missing_symbolics()
     if not _flat(example_outputs):
         # dict/list outputs: trace a flattening wrapper (scripted submodules keep their control flow)
         module = torch.jit.trace(FlatOutputs(module), args, strict=False, check_trace=False)

@@ -1,51 +1,55 @@
-"""ONNX translations of aten ops that torch's TorchScript-based exporter lacks, registered once before it runs.
+"""ONNX symbolics the TorchScript-based exporter lacks, for ops real models trace into.
 
-A TorchScript checkpoint can only go through that exporter, so an aten op without a symbolic there fails the
-whole conversion. transformers' masks call `torch.diff` and then `.cumsum` a boolean (GPT-2, Qwen2 and other
-decoders traced with torch.jit.trace): "Exporting the operator 'aten::diff' to ONNX opset version 18 is not
-supported", and torch's own cumsum symbolic writes a CumSum of booleans, which ONNX does not define."""
+- aten::diff (torch.diff): transformers' masking utilities call it on the position ids of every causal LM
+  (find_packed_sequence_indices), so traced GPT-2 and Qwen2 checkpoints failed to export ("Exporting the
+  operator 'aten::diff' to ONNX opset version 18 is not supported"). It is n times the difference of
+  neighbours along `dim` (xor for booleans), after concatenating `prepend`/`append`: Slice, Slice, Sub.
+- aten::cumsum: PyTorch sums booleans and integers as int64 (unless `dtype` says otherwise); torch's symbolic
+  passed them on as they were (the same function's `(position_diff != 1).cumsum(-1)` became an ONNX CumSum
+  of a bool tensor, which no runtime accepts) and dropped a constant `dtype`. A Cast first, as PyTorch does.
+
+Registered once per process on the first TorchScript export (torch keeps symbolics in one registry).
+"""
 from __future__ import annotations
+
+import functools
 
 import torch
 from torch.onnx import symbolic_helper
 
-_FIRST_OPSET = 13       # Slice with tensor starts/ends (10) and ReduceSum-style axes inputs (13)
+FIRST_OPSET = 11     # Slice with input starts/ends/axes; CumSum
+_J = symbolic_helper._type_utils.JitScalarType
+_SUMMED_AS_INT64 = {_J.BOOL, _J.UINT8, _J.INT8, _J.INT16, _J.INT}      # INT: int32
 
 
-@symbolic_helper.parse_args("v", "i", "i", "v", "v")
-def _diff(g, x, n: int, dim: int, prepend, append):
-    """torch.diff: `n` times x[1:] - x[:-1] along `dim`, after concatenating prepend and append (logical xor
-    for booleans, as torch does)."""
-    parts = [t for t in (prepend, x, append) if not symbolic_helper._is_none(t)]
-    if len(parts) > 1:
-        x = g.op("Concat", *parts, axis_i=dim)
-    is_bool = symbolic_helper._is_bool(x)
+@functools.cache
+def register_symbolics() -> None:
+    torch.onnx.register_custom_op_symbolic("aten::diff", _diff, FIRST_OPSET)
+    torch.onnx.register_custom_op_symbolic("aten::cumsum", _cumsum, FIRST_OPSET)
 
-    def constant(value: int):
-        return g.op("Constant", value_t=torch.tensor([value], dtype=torch.int64))
 
-    axes = constant(dim)
+def _cumsum(g, self, dim, dtype):
+    current = _J.from_value(self, _J.UNDEFINED)
+    if not symbolic_helper._is_none(dtype):
+        wanted = _J(symbolic_helper._get_const(dtype, "i", "dtype"))
+    else:
+        wanted = _J.INT64 if current in _SUMMED_AS_INT64 else current
+    if wanted not in (current, _J.UNDEFINED):
+        self = g.op("Cast", self, to_i=wanted.onnx_type())
+    axis = g.op("Constant", value_t=torch.tensor(symbolic_helper._get_const(dim, "i", "dim"), dtype=torch.int64))
+    return g.op("CumSum", self, axis)
+
+
+def _diff(g, self, n, dim, prepend, append):
+    n = symbolic_helper._get_const(n, "i", "n")
+    dim = symbolic_helper._get_const(dim, "i", "dim")
+    parts = [p for p in (prepend, self, append) if not symbolic_helper._is_none(p)]
+    x = g.op("Concat", *parts, axis_i=dim) if len(parts) > 1 else self
+    axes = g.op("Constant", value_t=torch.tensor([dim], dtype=torch.int64))
+    one, zero = (g.op("Constant", value_t=torch.tensor([v], dtype=torch.int64)) for v in (1, 0))
+    last = g.op("Constant", value_t=torch.tensor([-1], dtype=torch.int64))
+    end = g.op("Constant", value_t=torch.tensor([torch.iinfo(torch.int64).max], dtype=torch.int64))
+    difference = "Xor" if symbolic_helper._is_bool(self) else "Sub"      # torch.diff of booleans is xor
     for _ in range(n):
-        later = g.op("Slice", x, constant(1), constant(torch.iinfo(torch.int64).max), axes)
-        earlier = g.op("Slice", x, constant(0), constant(-1), axes)
-        x = g.op("Xor" if is_bool else "Sub", later, earlier)
+        x = g.op(difference, g.op("Slice", x, one, end, axes), g.op("Slice", x, zero, last, axes))
     return x
-
-
-def _cumsum(g, x, dim, dtype=None):
-    """torch.cumsum, whose result is int64 for boolean and other integer inputs without a dtype; torch's own
-    symbolic (symbolic_opset11.cumsum) does the rest."""
-    from torch.onnx._internal.torchscript_exporter import symbolic_opset11
-
-    if symbolic_helper._is_none(dtype) and symbolic_helper._is_bool(x):
-        x = g.op("Cast", x, to_i=torch.onnx.TensorProtoDataType.INT64)
-    return symbolic_opset11.cumsum(g, x, dim, dtype)
-
-
-_SYMBOLICS = {"aten::diff": _diff, "aten::cumsum": _cumsum}
-
-
-def register_missing_symbolics() -> None:
-    """Register our translations (idempotent: torch keeps one symbolic per name and opset)."""
-    for name, function in _SYMBOLICS.items():
-        torch.onnx.register_custom_op_symbolic(name, function, _FIRST_OPSET)

@@ -51,6 +51,38 @@ def resolve_batch_split(model: onnx.ModelProto, requested: str, backend: str = "
     return ways
 
 
+def confirm_batch_split(ways: int, requested: str, batches: list[int], reference_outputs: list[list],
+                        output_names: list[str]) -> int:
+    """`ways` once the references' outputs (at `batches[i]`: `reference_outputs[i]`, in `output_names`
+    order) show each output as one row per sample; an output whose other dimensions follow the batch size
+    (CLIP's logits_per_image is [images, texts]) mixes samples, and slices would not even concatenate:
+    `auto` then serves unsplit, an explicit N is refused with the hint."""
+    if ways <= 1:
+        return ways
+    obstacle = _batch_sized_dimensions(batches, reference_outputs, output_names)
+    if obstacle is None:
+        return ways
+    if requested == AUTO:
+        logger.info("batches are not split: %s", obstacle)
+        return 1
+    raise BadInputError(f"--batch-split {requested}: {obstacle}, so a batch cannot be cut into slices; "
+                        "use --batch-split off")
+
+
+def _batch_sized_dimensions(batches: list[int], reference_outputs: list[list], output_names: list[str]) -> str | None:
+    seen: dict[str, tuple[int, tuple]] = {}
+    for batch, outputs in zip(batches, reference_outputs):
+        for name, value in zip(output_names, outputs):
+            shape = tuple(getattr(value, "shape", ()))
+            if shape[:1] != (batch,):
+                return f"output {name!r} has shape {list(shape)} at batch {batch}, not one row per sample"
+            first = seen.setdefault(name, (batch, shape))
+            if first[1][1:] != shape[1:]:
+                return (f"output {name!r} has shape {list(first[1])} at batch {first[0]} and {list(shape)} at batch "
+                        f"{batch}: its other dimensions follow the batch size (the model mixes samples)")
+    return None
+
+
 def _why_samples_may_interact(model: onnx.ModelProto) -> str | None:
     initialized = {i.name for i in model.graph.initializer}
     tensors = [v for v in model.graph.input if v.name not in initialized] + list(model.graph.output)

@@ -24,6 +24,10 @@ def conv_channels_last(x, kernel, bias, window: Window, groups: int):
         wide = conv_channels_last(tf.cast(x, tf.float32), tf.cast(kernel, tf.float32),
                                   None if bias is None else tf.cast(bias, tf.float32), window, groups)
         return tf.cast(wide, x.dtype)
+    if x.shape.rank is not None and x.shape[-1] is None and kernel.shape[-2] is not None:
+        # ONNX Conv implies C_in = groups * (C_in / groups): tell TF (a channel shuffle's Reshape target is
+        # computed at run time), so that its kernels and grappler know the conv's layout statically
+        x.set_shape([*[None] * (x.shape.rank - 1), groups * kernel.shape[-2]])
     padding = tf_padding_name(window, static_spatial(x))
     if padding is None:
         x, padding = pad_channels_last(x, window, 0), "VALID"
@@ -33,17 +37,35 @@ def conv_channels_last(x, kernel, bias, window: Window, groups: int):
         y = tf.squeeze(y, 1)
     else:
         y = _conv_nd(x, kernel, window.strides, window.dilations, padding, groups)
-    return y if bias is None else tf.nn.bias_add(y, bias)
+    if bias is None:
+        return y
+    # Grappler's remapper fuses a Conv2D with the BiasAdd (or FusedBatchNorm) after it into _FusedConv2D,
+    # whose CPU kernel has no grouped convolution: a grouped conv + BiasAdd fails when TF Serving runs it
+    # ("Fused conv implementation does not support grouped convolutions"). An AddV2 is not fused.
+    return tf.add(y, bias) if is_grouped_conv2d(y) else tf.nn.bias_add(y, bias)
+
+
+def is_grouped_conv2d(tensor) -> bool:
+    """Whether `tensor` comes out of a grouped (not depthwise) Conv2D, possibly through the Squeeze of a 1-D
+    conv: a tensor grappler must not see a BiasAdd or FusedBatchNorm applied to (see conv_channels_last)."""
+    op = getattr(tensor, "op", None)      # eager tensors have no producer
+    if op is not None and op.type == "Squeeze":
+        op = op.inputs[0].op
+    if op is None or op.type != "Conv2D":
+        return False
+    filter_depth, channels = op.inputs[1].shape[-2], op.inputs[0].shape[-1]
+    return filter_depth is None or channels is None or filter_depth != channels
 
 
 def _conv_nd(x, kernel, strides, dilations, padding, groups):
     if len(strides) == 2:
-        if groups > 1 and _is_depthwise(x, kernel, groups, strides, dilations):
-            channels = x.shape[-1]
-            depthwise = tf.reshape(kernel, [*kernel.shape[:2], channels, -1])
+        if groups > 1 and _is_depthwise(kernel, strides, dilations):
+            depthwise = tf.reshape(kernel, [*kernel.shape[:2], groups, -1])   # groups == input channels
             return tf.nn.depthwise_conv2d(x, depthwise, [1, *strides, 1], padding, dilations=dilations)
         return tf.nn.conv2d(x, kernel, [1, *strides, 1], padding, dilations=[1, *dilations, 1])
     if len(strides) == 3:
+        if any(d > 1 for d in dilations):   # TF's CPU Conv3D has no dilations: the kernel gets the zeros
+            kernel, dilations = _dilate_kernel(kernel, dilations), (1, 1, 1)
         if groups == 1:
             return tf.nn.conv3d(x, kernel, [1, *strides, 1], padding, dilations=[1, *dilations, 1])
         # TF's Conv3D has no groups: run each group and join the channels.
@@ -54,9 +76,10 @@ def _conv_nd(x, kernel, strides, dilations, padding, groups):
     raise OpTranslationError(f"Conv over {len(strides)} spatial axes is not supported (1, 2 or 3 are)")
 
 
-def _is_depthwise(x, kernel, groups, strides, dilations) -> bool:
-    channels = x.shape[-1]
-    return (channels == groups and kernel.shape[-2] == 1 and strides[0] == strides[1]
+def _is_depthwise(kernel, strides, dilations) -> bool:
+    """One input channel per group (so groups == input channels) read from the kernel: the input's channel
+    count may be unknown to TF (after a channel shuffle whose Reshape target is computed at run time)."""
+    return (kernel.shape[-2] == 1 and strides[0] == strides[1]
             and (all(s == 1 for s in strides) or all(d == 1 for d in dilations)))
 
 
@@ -104,7 +127,7 @@ def _conv_transpose_valid(x, kernel, full, strides):
 
 
 def _dilate_kernel(kernel, dilations):
-    """Insert d-1 zeros between kernel taps so a plain transposed conv applies the dilation."""
+    """Insert d-1 zeros between kernel taps so a plain (transposed) conv applies the dilation."""
     for axis, d in enumerate(dilations):
         if d == 1:
             continue
@@ -114,6 +137,6 @@ def _dilate_kernel(kernel, dilations):
         shape = kernel.shape.as_list()
         shape[axis] = k * d
         if any(dim is None for dim in shape):
-            raise OpTranslationError("a dilated ConvTranspose needs a weight of known shape")
+            raise OpTranslationError("a dilated ConvTranspose or 3-D Conv needs a weight of known shape")
         kernel = tf.reshape(stacked, shape)[tuple([slice(None)] * axis + [slice(0, (k - 1) * d + 1)])]
     return kernel

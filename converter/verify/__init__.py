@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from converter.errors import BadInputError, UnsupportedModelError, first_line
+from converter.errors import BadInputError, ConverterError, InternalError, UnsupportedModelError, first_line
 from converter.savedmodel import SignatureSpec
-from converter.verify.compare import (OutputDiff, ParityReport, ReferenceGap, compare_output, differences,
-                                      noise_floor)
+from converter.verify.compare import (NOISE_MULTIPLE, OutputDiff, ParityReport, ReferenceGap, compare_output,
+                                      differences, noise_floor)
 from converter.verify.inputs import FeedSet, make_feed_sets, make_feeds, specs_from_onnx
 from converter.verify.session_runner import run_in_subprocess
+from converter.verify.stability import PYTORCH_FLOAT64, instability
 
 __all__ = ["verify_saved_model", "ParityReport", "OutputDiff", "FeedSet", "make_feed_sets", "make_feeds",
            "specs_from_onnx", "onnxruntime_outputs", "onnxruntime_session", "UNOPTIMIZED_ONNXRUNTIME"]
@@ -68,12 +69,15 @@ def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpe
     (`expected[reference][i]` for feed_sets[i], in ONNX output order), computed beforehand so that no
     reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
     per input set (keyed by signature output key)."""
-    served = run_in_subprocess(saved_model_dir, signature,
-                               [signature_feeds(spec, s.feeds) for s in feed_sets])
+    try:
+        served = run_in_subprocess(saved_model_dir, signature,
+                                   [signature_feeds(spec, s.feeds) for s in feed_sets])
+    except ConverterError as error:       # the SavedModel we wrote does not run: our bug, not the model's
+        raise InternalError(str(error)) from None
     pair = _floor_pair(expected)
     report = ParityReport(atol, rtol, calibrated, floor_between=" and ".join(pair) if pair else "")
     for index, (feed_set, outputs) in enumerate(zip(feed_sets, served)):
-        floors = _noise_floors(expected, pair, index, spec, feed_set, atol, rtol, report)
+        floors, unstable = _noise_floors(expected, pair, index, spec, feed_set, atol, rtol, report)
         for reference_name in (r for r in COMPARED_REFERENCES if r in expected):
             reference_values = expected[reference_name][index]
             if len(reference_values) != len(spec.outputs):
@@ -81,10 +85,10 @@ def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpe
                                        f"has {len(spec.outputs)}; compared the first "
                                        f"{min(len(reference_values), len(spec.outputs))}")
             _refuse_non_finite(reference_values, spec, reference_name, feed_set)
-            for info, reference_value, floor in zip(spec.outputs, reference_values, floors):
+            for info, reference_value, floor, shaky in zip(spec.outputs, reference_values, floors, unstable):
                 report.rows.append(compare_output(feed_set.batch, reference_name, info.key, outputs[info.key],
                                                   np.asarray(reference_value), atol, rtol, feed_set.label,
-                                                  floor, calibrated))
+                                                  floor, calibrated, shaky))
     return report, served
 
 
@@ -96,19 +100,31 @@ def _floor_pair(expected: dict) -> tuple[str, str] | None:
 
 
 def _noise_floors(expected: dict, pair, index: int, spec: SignatureSpec, feed_set: FeedSet, atol: float,
-                  rtol: float, report: ParityReport) -> list[float | None]:
-    """Per output: how far the two references are apart on this input set (recorded as a ReferenceGap)."""
+                  rtol: float, report: ParityReport) -> tuple[list[float | None], list[bool]]:
+    """Per output: how far the two references are apart on this input set (recorded as a ReferenceGap), and
+    whether a gap beyond float noise is shown to be the model's float32 instability (a warning says so)."""
     if pair is None:
-        return [None] * len(spec.outputs)
-    floors = []
-    for info, first, second in zip(spec.outputs, expected[pair[0]][index], expected[pair[1]][index]):
+        return [None] * len(spec.outputs), [False] * len(spec.outputs)
+    floors, unstable = [], []
+    float64 = expected.get(PYTORCH_FLOAT64) or []
+    float64 = (float64[index] if index < len(float64) else None) or [None] * len(spec.outputs)
+    for info, first, second, wide in zip(spec.outputs, expected[pair[0]][index], expected[pair[1]][index], float64):
         floor = noise_floor(first, second)
         floors.append(floor)
+        evidence = ""
         if floor is not None:
             found = differences(first, second, atol, rtol)
+            evidence = "" if found.within else instability(floor, found.scale, UNOPTIMIZED_ONNXRUNTIME in pair,
+                                                            first, wide)
             report.gaps.append(ReferenceGap(feed_set.batch, feed_set.label, info.key, floor, found.scale,
-                                            found.within))
-    return floors
+                                            found.within, evidence))
+            if evidence:
+                report.warnings.append(
+                    f"output {info.key!r} at batch {feed_set.batch}, {feed_set.label} inputs: the model is numerically "
+                    f"unstable in float32 there ({evidence}, max |output| {found.scale:.3g}), so the references "
+                    f"disagree; compared within {NOISE_MULTIPLE:g}x that spread")
+        unstable.append(bool(evidence))
+    return floors, unstable
 
 
 def _refuse_non_finite(expected: list, spec: SignatureSpec, reference_name: str, feed_set: FeedSet) -> None:

@@ -4,13 +4,14 @@ nothing of the converting process leaks into it and TF1 graph mode stays out of 
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from converter.child import ChildContext, ChildProcess
-from converter.errors import ConverterError, typed_first_line
+from converter.errors import ConverterError
 
 
 @contextmanager
@@ -57,8 +58,26 @@ def _run_request(request: dict, context: ChildContext) -> None:
     feeds_list = [dict(np.load(context.scratch / f"in{index}.npz")) for index in range(request["feed_sets"])]
     try:
         outputs = run_in_session(request["saved_model_dir"], request["signature"], feeds_list)
-    except Exception as error:  # noqa: BLE001 - TF's errors: what failed, in one line (TF puts the node last)
+    except Exception as error:  # noqa: BLE001 - TF's errors: what failed and where, in one line
         raise ConverterError("loading the SavedModel in a TF Serving-style session failed: "
-                             f"{typed_first_line(error, last_too=True)}") from None
+                             f"{tf_error_line(error)}") from None
     for index, values in enumerate(outputs):
         np.savez(context.scratch / f"out{index}.npz", **values)
+
+
+# Lines of a TF error message that say where, not what: the wrapper's headline, stack traces, node markers.
+_TF_CONTEXT_LINE = re.compile(r"^(Graph execution error:|\d+ root error\(s\) found\.|\d+ (successful operations|derived "
+                              r"errors ignored)\.|Detected at node|Node: |File |Original stack trace|\[\[)")
+_TF_NODE = re.compile(r"\{\{node ([^}]+)\}\}")
+
+
+def tf_error_line(error: BaseException) -> str:
+    """One line from a TF run error: its class, TF's own first line of what went wrong and the node, e.g.
+    `UnimplementedError: Fused conv implementation does not support grouped convolutions for now. (node
+    conv/Relu)`. TF puts the node marker last, after the cause: keeping only the last line loses the cause."""
+    message = getattr(error, "message", None) or str(error)
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    causes = [line for line in lines if not _TF_CONTEXT_LINE.match(line)]
+    cause = re.sub(r"^\(\d+\) ([A-Z_]+: )?", "", causes[0]) if causes else (lines[0] if lines else "no message")
+    node = _TF_NODE.search(message)
+    return f"{type(error).__name__}: {cause}" + (f" (node {node.group(1)})" if node else "")

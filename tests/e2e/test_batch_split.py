@@ -13,13 +13,25 @@ from onnx import TensorProto, helper
 from torch import nn
 
 from converter.errors import BadInputError
-from converter.savedmodel.batch_split import resolve_batch_split
+from converter.savedmodel.batch_split import confirm_batch_split, resolve_batch_split
 from converter.verify.kernels import served_kernels_in_subprocess
 from converter.verify.session_runner import run_in_subprocess
 from tests.e2e.conftest import read_report, run_script
 from tests.e2e.test_served_kernels import ResidualCNN, TokenMLP, _convert, _with
 
 pytestmark = pytest.mark.slow      # conversions
+
+
+class ImageTextSimilarity(nn.Module):
+    """CLIP's logits_per_image: every image against every text of the batch, [images, texts]."""
+
+    def __init__(self):
+        super().__init__()
+        self.image = nn.Conv2d(3, 8, 8)
+        self.text = nn.Linear(5, 8)
+
+    def forward(self, image, text):
+        return self.image(image).flatten(1) @ self.text(text).t()
 
 
 class BatchCentredCNN(nn.Module):
@@ -115,3 +127,34 @@ def test_split_is_refused_where_the_batch_is_not_shared(output_shape, reason):
     assert resolve_batch_split(model, "auto") == 1
     with pytest.raises(BadInputError, match=f"--batch-split 2: .*{reason}.*--batch-split off"):
         resolve_batch_split(model, "2")
+
+
+def test_output_following_the_batch_in_another_axis_is_refused_not_crashed(tmp_path):
+    """CLIP with --batch-split 2 crashed in the session (ConcatOp: [1,1] vs [2,2]): refused before translation
+    from the references' output shapes at batch 1, 3, 8, with the hint; auto serves it unsplit."""
+    model = ImageTextSimilarity().eval()
+    checkpoint = tmp_path / "state_dict.pt"
+    torch.save(model.state_dict(), checkpoint)
+    root = tmp_path / "serving_models"
+    args = ["--checkpoint", checkpoint, "--model-class", f"{__name__}:ImageTextSimilarity", "--input",
+            "image:float32:2x3x8x8", "--input", "text:float32:2x5", "--output", "logits_per_image", "--name", "m",
+            "--serving-root", root]
+    failed = run_script("convert.py", *args, "--batch-split", "2")
+    assert failed.code == 2, failed.stderr[-2000:]
+    assert failed.last_error_line == (
+        "error: --batch-split 2: output 'logits_per_image' has shape [1, 1] at batch 1 and [3, 3] at batch 3: its "
+        "other dimensions follow the batch size (the model mixes samples), so a batch cannot be cut into slices; "
+        "use --batch-split off"), failed.stderr[-2000:]
+    assert not (root / "m" / "1").exists()
+    converted = run_script("convert.py", *args, "--batch-split", "auto")
+    assert converted.code == 0, converted.stderr[-2000:]
+    assert read_report(root / "m" / "1")["batch_split"] == 1
+
+
+def test_confirmation_from_reference_shapes():
+    per_sample = [[np.zeros((b, 4))] for b in (1, 3, 8)]
+    assert confirm_batch_split(2, "2", [1, 3, 8], per_sample, ["y"]) == 2
+    assert confirm_batch_split(1, "off", [1, 3, 8], [[np.zeros((b, b))] for b in (1, 3, 8)], ["y"]) == 1
+    assert confirm_batch_split(2, "auto", [1, 3, 8], [[np.zeros((b, b))] for b in (1, 3, 8)], ["y"]) == 1
+    with pytest.raises(BadInputError, match="output 'y' has shape \\[4\\] at batch 1, not one row per sample"):
+        confirm_batch_split(2, "2", [1], [[np.zeros(4)]], ["y"])

@@ -55,34 +55,3 @@ def test_contiguous_copy_goes_before_reshapes_of_transposed_tensors_only():
     x3 = torch.randn(3, 3, 4)
     torch.testing.assert_close(program.module()(x3), Net()(x3))
 
-
-class _Diffs(torch.nn.Module):
-    """transformers' packed-sequence check (masking_utils): torch.diff with a prepended column, plus the
-    other forms torch.diff takes (n=2, append, booleans)."""
-
-    def forward(self, positions, flags):
-        first = positions[:, :1] - 1
-        packed = (torch.diff(positions, prepend=first, dim=-1) != 1).cumsum(-1)
-        second = torch.diff(positions.float(), n=2, dim=1, append=positions[:, -1:].float())
-        return packed, second, torch.diff(flags, dim=-1)
-
-
-def test_torch_diff_exports_through_the_torchscript_exporter(tmp_path):
-    """A traced model calling torch.diff (GPT-2 and Qwen2 traces, via transformers' masks) used to fail the
-    export with "Exporting the operator 'aten::diff' ... is not supported"."""
-    from converter.export.torchscript import export_torchscript
-
-    module = _Diffs().eval()
-    example = (torch.tensor([[0, 1, 2, 0, 1], [3, 4, 5, 6, 7]]), torch.tensor([[True, False, False, True, True]] * 2))
-    traced = torch.jit.trace(module, example)
-    names, outputs = ["positions", "flags"], ["packed", "second", "flag_changes"]
-    axes = {name: {0: "batch"} for name in names + outputs}
-    export_torchscript(traced, example, names, outputs, axes, 18, tmp_path / "diff.onnx", traced(*example))
-    session = ort.InferenceSession(str(tmp_path / "diff.onnx"), providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(3)
-    positions = rng.integers(0, 6, (4, 5))
-    flags = rng.integers(0, 2, (4, 5)).astype(bool)
-    got = session.run(None, {"positions": positions, "flags": flags})
-    expected = module(torch.from_numpy(positions), torch.from_numpy(flags))
-    for g, e in zip(got, expected, strict=True):
-        np.testing.assert_array_equal(g, e.numpy())

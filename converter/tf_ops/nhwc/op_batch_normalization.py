@@ -1,8 +1,10 @@
 """converter.nhwc::BatchNormalization (inference form): per-channel affine on the last axis.
 
-4-D float32 uses FusedBatchNormV3, which grappler's remapper fuses into a preceding Conv2D."""
+4-D float32 uses FusedBatchNormV3, which grappler's remapper fuses into a preceding Conv2D (unless that conv
+is grouped: the fused CPU kernel has none, see converter/tf_ops/_conv.py)."""
 import tensorflow as tf
 
+from converter.tf_ops._conv import is_grouped_conv2d
 from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.nhwc import NHWC_DOMAIN
 from converter.tf_ops.node import OnnxNode
@@ -13,7 +15,7 @@ from converter.tf_ops.registry import Outputs, tf_op
 def nhwc_batch_normalization_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias, mean, var = node.inputs[:5]
     epsilon = float(node.attr("epsilon", 1e-5))
-    if x.shape.rank == 4 and x.dtype == tf.float32 and scale.dtype == tf.float32:
+    if x.shape.rank == 4 and x.dtype == tf.float32 and scale.dtype == tf.float32 and not is_grouped_conv2d(x):
         y, _, _ = tf.compat.v1.nn.fused_batch_norm(x, scale, bias, mean, var, epsilon=epsilon,
                                                    data_format="NHWC", is_training=False)
         return [y]
