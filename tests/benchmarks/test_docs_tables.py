@@ -20,6 +20,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "zoo-latest.json"
 
 # Which document carries which block (a block may appear in more than one document).
 EXPECTED = {
+    "README.md": {"readme-speed"},
     "docs/performance.md": {"benchmark-latest", "benchmark-20261204-200555", "benchmark-20261204-143615",
                             "benchmark-20261122-033648", "large-model", "zoo-summary", "zoo-failures"},
     "docs/backends.md": {"backends-20261122-015859"},
