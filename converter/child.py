@@ -55,6 +55,15 @@ PARENT_PID_VARIABLE = "CONVERTER_PARENT_PID"
 _PACKAGE_HOME = Path(__file__).resolve().parents[1]     # the folder holding this `converter` package
 
 
+# TF picks one of two CPU kernel families when it loads a graph: oneDNN's (its default on CPUs with AVX-512
+# VNNI/BF16 or AMX, or with TF_ENABLE_ONEDNN_OPTS=1) or Eigen's (elsewhere). Grappler fuses differently for
+# each, and some fused kernels exist in one family only (Eigen's fused convolution has no grouped or dilated
+# 3-D form), so a SavedModel that runs on the converting machine can fail on a server with another CPU.
+# Verification runs Eigen's and the serving load check oneDNN's, whatever this machine's default.
+EIGEN_KERNELS = {"TF_ENABLE_ONEDNN_OPTS": "0"}
+ONEDNN_KERNELS = {"TF_ENABLE_ONEDNN_OPTS": "1"}
+
+
 def python_command(module: str, *args: str) -> list[str]:
     """`python -P -m module args` on this interpreter (-P: Python 3.11+, no working directory on sys.path)."""
     safe_path = ["-P"] if sys.version_info >= (3, 11) else []
@@ -85,14 +94,15 @@ class ChildContext:
 class ChildProcess:
     """One handler call in a child process. `stage` names it in a crash message; `crash_note` is appended
     there; `echo_output` copies the child's plain output to stderr; `quiet_tensorflow` imports TF with
-    file descriptor 2 silenced before the handler runs (False: the child must not import TF's Python layer)."""
+    file descriptor 2 silenced before the handler runs (False: the child must not import TF's Python layer);
+    `env` adds to (or overrides) the child's environment, e.g. EIGEN_KERNELS."""
 
     def __init__(self, handler: Callable, stage: str, *, work_dir: str | Path | None = None,
                  timeout: float | None = None, echo_output: bool = False, quiet_tensorflow: bool = True,
-                 crash_note: str = ""):
+                 crash_note: str = "", env: dict[str, str] | None = None):
         self.handler = f"{handler.__module__}:{handler.__qualname__}"
         self.stage, self.timeout, self.crash_note = stage, timeout, crash_note
-        self._echo, self._quiet_tensorflow = echo_output, quiet_tensorflow
+        self._echo, self._quiet_tensorflow, self._env = echo_output, quiet_tensorflow, dict(env or {})
         self.scratch = Path(tempfile.mkdtemp(prefix=f"{stage.replace(' ', '-')}-", dir=work_dir))
         self._process: subprocess.Popen | None = None
         self._timer: threading.Timer | None = None
@@ -117,7 +127,7 @@ class ChildProcess:
         request_path.write_text(json.dumps(envelope))
         self._process = subprocess.Popen(python_command("converter.child", str(request_path)),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         text=True, errors="replace", env=child_env())
+                                         text=True, errors="replace", env={**child_env(), **self._env})
         if self.timeout is not None:
             self._timer = threading.Timer(self.timeout, self._kill_for_timeout)
             self._timer.daemon = True

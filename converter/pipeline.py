@@ -112,7 +112,7 @@ def convert(config: ConversionConfig, source: LoadedCheckpoint | None = None) ->
             spec = _translate_and_save(config, timer, graph, work_dir, staging.path)
             parity, checked = _verify(config, timer, graph, staging.path, spec, feed_sets, expected)
             with timer.stage("serving", "warmup requests, C API load check"):
-                serving_notes = _check_serving(config, staging.path, spec, checked)
+                serving_notes = _check_serving(config, staging.path, spec, checked, parity)
                 client_summary = _check_client(config, staging.path, spec, client_cases, feed_sets, expected)
                 batching_choice = _auto_batching(config, staging.path, spec, feed_sets)
             report = _report(config, graph, spec, parity, serving_notes, client_summary, batching_choice)
@@ -222,12 +222,25 @@ def _verify(config: ConversionConfig, timer: StageTimer, graph: _Graph, saved_mo
     return parity, [(s, out) for s, out in zip(feed_sets, served) if s.label == "normal"]
 
 
-def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, checked: list) -> list[str]:
+def _noise_by_batch(parity: ParityReport, checked: list) -> dict[int, dict[str, float]]:
+    """The references' noise floor per plain input set's batch and output key (the largest over references)."""
+    floors: dict[int, dict[str, float]] = {}
+    batches = {s.batch for s, _ in checked}
+    for row in parity.rows:
+        if row.inputs == "normal" and row.batch in batches and row.noise_floor is not None:
+            per_batch = floors.setdefault(row.batch, {})
+            per_batch[row.output] = max(per_batch.get(row.output, 0.0), row.noise_floor)
+    return floors
+
+
+def _check_serving(config: ConversionConfig, saved_model_dir: Path, spec: SignatureSpec, checked: list,
+                   parity: ParityReport) -> list[str]:
     """Warmup requests, then TF Serving's own loader (C API) in a fresh process, compared with verify."""
     serving = prepare_version(saved_model_dir, config.name, config.signature,
                               {s.batch: signature_feeds(spec, s.feeds) for s, _ in checked},
                               {s.batch: out for s, out in checked}, config.warmup_batch_sizes, config.atol,
-                              config.rtol, config.serving_version)
+                              config.rtol, config.serving_version,
+                              None if config.explicit_tolerance else _noise_by_batch(parity, checked))
     raise_for(serving.check)
     return serving.notes
 

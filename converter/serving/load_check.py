@@ -16,7 +16,8 @@ import numpy as np
 from converter.child import ChildProcess
 from converter.errors import BadInputError, ConverterError, UnsupportedModelError
 from converter.serving import load_child
-from converter.verify.compare import differences
+from converter.verify.compare import NOISE_MULTIPLE
+from converter.verify.compare import compare_output as compare_with_reference
 
 log = logging.getLogger(__name__)
 
@@ -78,23 +79,31 @@ class ServingCheckReport:
         return "\n".join(lines)
 
 
-def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, atol: float, rtol: float) -> OutputCheck:
-    """The C API's output against the verify stage's, with the verify stage's comparator (strict)."""
+def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, atol: float, rtol: float,
+                   noise: float | None = None) -> OutputCheck:
+    """The C API's output against the verify stage's, with the verify stage's comparator: strict, or
+    calibrated when `noise` (the references' noise floor on that input set and output) is given, since the
+    two runs may use different kernel families (converter.child.EIGEN_KERNELS / ONEDNN_KERNELS)."""
     shape, dtype = tuple(int(d) for d in actual.shape), str(actual.dtype)
     if expected is None:
         return OutputCheck(key, shape, dtype)
-    found = differences(actual, expected, atol, rtol)
-    if found.shapes_differ:
+    found = compare_with_reference(0, "verify", key, actual, expected, atol, rtol, noise=noise,
+                                   calibrated=noise is not None)
+    if found.note.startswith("shape"):
         return OutputCheck(key, shape, dtype, ok=False, problem=f"shape {list(shape)}, expected {list(np.shape(expected))}")
-    problem = None if found.within else (f"max_abs={found.max_abs:.3g} max_rel={found.max_rel:.3g} beyond "
-                                         f"atol={atol} rtol={rtol}{'; ' + found.note if found.note else ''}")
-    return OutputCheck(key, shape, dtype, found.max_abs, found.max_rel, found.within, problem)
+    problem = None if found.passed else (f"max_abs={found.max_abs:.3g} max_rel={found.max_rel:.3g} beyond "
+                                         f"atol={atol} rtol={rtol}"
+                                         + (f" and {NOISE_MULTIPLE:g}x the noise floor {noise:.3g}" if noise else "")
+                                         + (f"; {found.note}" if found.note else ""))
+    return OutputCheck(key, shape, dtype, found.max_abs, found.max_rel, found.passed, problem)
 
 
 def _spawn_child(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],
-                 serving_version: str | None, timeout: float) -> tuple[dict, dict[str, np.ndarray]]:
+                 serving_version: str | None, timeout: float,
+                 kernels: dict[str, str] | None) -> tuple[dict, dict[str, np.ndarray]]:
     # the child must never import TensorFlow's Python layer: only the C API, as TF Serving
-    with ChildProcess(load_child.run_request, "serving", timeout=timeout, quiet_tensorflow=False) as child:
+    with ChildProcess(load_child.run_request, "serving", timeout=timeout, quiet_tensorflow=False,
+                      env=kernels) as child:
         np.savez(child.scratch / "feeds.npz", **{f"{i}/{k}": np.asarray(v) for i, fs in enumerate(feed_sets)
                                                  for k, v in fs.items()})
         result = child.run({"version_dir": str(Path(version_dir).resolve()), "runs": runs,
@@ -115,12 +124,16 @@ def _raise_load_failure(version_dir: Path, result: dict) -> None:
 
 def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],
                    expected_sets: list[dict[str, np.ndarray] | None], atol: float = 1e-4, rtol: float = 1e-3,
-                   serving_version: str | None = None, timeout: float = 900.0) -> ServingCheckReport:
-    """General form: several feed sets (e.g. the warmup requests), each run through some signatures."""
+                   serving_version: str | None = None, timeout: float = 900.0,
+                   noise_sets: list[dict[str, float]] | None = None,
+                   kernels: dict[str, str] | None = None) -> ServingCheckReport:
+    """General form: several feed sets (e.g. the warmup requests), each run through some signatures.
+    `noise_sets[i]`: the references' noise floor per output key of feed set i (calibrated comparison);
+    `kernels`: converter.child.EIGEN_KERNELS or ONEDNN_KERNELS (None: this machine's default)."""
     version_dir = Path(version_dir)
     if not version_dir.is_dir():
         raise BadInputError(f"{version_dir} is not a folder; pass a version folder such as serving_models/NAME/1")
-    result, outputs = _spawn_child(version_dir, feed_sets, runs, serving_version, timeout)
+    result, outputs = _spawn_child(version_dir, feed_sets, runs, serving_version, timeout, kernels)
     _raise_load_failure(version_dir, result)
     problems, signatures = list(result["problems"]), {}
     for entry in result["runs"]:
@@ -133,10 +146,12 @@ def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], ru
             problems.append(f"signature {label}: {entry['error']}")
             continue
         expected = expected_sets[entry["run"]] or {}
+        noise = (noise_sets or [None] * len(feed_sets))[run["feed_set"]] or {}
         prefix = f"{entry['run']}/{entry['signature']}/"
         for name in sorted(n for n in outputs if n.startswith(prefix)):
             key = name[len(prefix):]
-            sig.outputs[key] = check = compare_output(key, outputs[name], expected.get(key), atol, rtol)
+            sig.outputs[key] = check = compare_output(key, outputs[name], expected.get(key), atol, rtol,
+                                                      noise.get(key))
             if check.ok is False:
                 problems.append(f"signature {label} output {key}: {check.problem}")
     return ServingCheckReport(ok=not problems, version_dir=version_dir, signatures=signatures, ops=result["ops"],

@@ -15,6 +15,7 @@ import numpy as np
 
 from converter.errors import ParityError, UnsupportedModelError
 from converter.serving.batching import write_batching_parameters
+from converter.child import ONEDNN_KERNELS
 from converter.serving.load_check import ServingCheckReport, run_load_check
 from converter.serving.model_config import CONFIG_FILENAME, ModelPolicy, write_models_config
 from converter.serving.warmup import write_warmup_requests
@@ -44,8 +45,11 @@ def prepare_version(version_dir: Path, model_name: str, signature_name: str,
                     feeds_by_batch: dict[int, dict[str, np.ndarray]],
                     expected_by_batch: dict[int, dict[str, np.ndarray]] | None,
                     warmup_batch_sizes: tuple[int, ...] = (1, 8), atol: float = 1e-4, rtol: float = 1e-3,
-                    serving_version: str | None = None) -> ServingPreparation:
-    """feeds/expected keyed by batch then by signature key. Raises nothing for parity; see raise_for()."""
+                    serving_version: str | None = None,
+                    noise_by_batch: dict[int, dict[str, float]] | None = None) -> ServingPreparation:
+    """feeds/expected keyed by batch then by signature key; `noise_by_batch`: the references' noise floor
+    per batch and output key (calibrated comparison; None: strict). The C API run uses oneDNN's kernels, the
+    other family than verification's (converter/child.py). Raises nothing for parity; see raise_for()."""
     batches = sorted(feeds_by_batch)
     warmup_path = None
     warmup_feeds = []
@@ -57,7 +61,9 @@ def prepare_version(version_dir: Path, model_name: str, signature_name: str,
     expected = [(expected_by_batch or {}).get(b) for b in batches] + [None] * len(warmup_feeds)
     labels = [f"batch {b}" for b in batches] + [f"warmup batch {b}" for b in warmup_batch_sizes]
     runs = [{"feed_set": i, "signatures": [signature_name], "label": labels[i]} for i in range(len(feed_sets))]
-    check = run_load_check(version_dir, feed_sets, runs, expected, atol, rtol, serving_version)
+    noise = [(noise_by_batch or {}).get(b) for b in batches] + [None] * len(warmup_feeds)
+    check = run_load_check(version_dir, feed_sets, runs, expected, atol, rtol, serving_version, noise_sets=noise,
+                           kernels=ONEDNN_KERNELS)
     notes = [f"serving check: {w}" for w in check.warnings]
     log.info("%s", check.summary())
     return ServingPreparation(warmup_path, check, notes)

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from converter.child import EIGEN_KERNELS
 from converter.errors import BadInputError, ConverterError, InternalError, UnsupportedModelError, first_line
 from converter.savedmodel import SignatureSpec
 from converter.verify.compare import (NOISE_MULTIPLE, OutputDiff, ParityReport, ReferenceGap, compare_output,
@@ -70,8 +71,8 @@ def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpe
     reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
     per input set (keyed by signature output key)."""
     try:
-        served = run_in_subprocess(saved_model_dir, signature,
-                                   [signature_feeds(spec, s.feeds) for s in feed_sets])
+        served = run_in_subprocess(saved_model_dir, signature, [signature_feeds(spec, s.feeds) for s in feed_sets],
+                                   kernels=EIGEN_KERNELS)    # the serving load check runs oneDNN's
     except ConverterError as error:       # the SavedModel we wrote does not run: our bug, not the model's
         raise InternalError(str(error)) from None
     pair = _floor_pair(expected)

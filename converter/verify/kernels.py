@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter.child import ChildContext, ChildProcess
+from converter.child import ONEDNN_KERNELS, ChildContext, ChildProcess
 from converter.verify.session_runner import serving_session
 
 # Bookkeeping nodes of every partition graph: not kernels that compute anything.
@@ -39,8 +39,11 @@ def served_kernels(saved_model_dir: str, signature: str, feeds: dict[str, np.nda
     return dict(census.most_common())
 
 
-def served_kernels_in_subprocess(saved_model_dir: Path, signature: str, feeds: dict[str, np.ndarray]) -> dict:
-    with ChildProcess(_census_request, "served kernels", timeout=600) as child:
+def served_kernels_in_subprocess(saved_model_dir: Path, signature: str, feeds: dict[str, np.ndarray],
+                                 kernels: dict[str, str] | None = ONEDNN_KERNELS) -> dict:
+    """The census in a fresh process, by default with oneDNN's kernels (what TF Serving runs on CPUs where
+    TF turns oneDNN on, and what our fusions aim at; converter/child.py), whatever this machine's default."""
+    with ChildProcess(_census_request, "served kernels", timeout=600, env=kernels) as child:
         np.savez(child.scratch / "in.npz", **feeds)
         return child.run({"saved_model_dir": str(Path(saved_model_dir).resolve()), "signature": signature})
 

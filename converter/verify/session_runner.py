@@ -44,9 +44,10 @@ def run_in_session(saved_model_dir: str, signature: str, feeds_list: list[dict[s
 
 
 def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[dict[str, np.ndarray]],
-                      timeout_seconds: int = 1800) -> list[dict[str, np.ndarray]]:
-    """Outputs (keyed by signature output key) per feed set (keyed by signature input key)."""
-    with ChildProcess(_run_request, "verify", timeout=timeout_seconds) as child:
+                      timeout_seconds: int = 1800, kernels: dict[str, str] | None = None) -> list[dict[str, np.ndarray]]:
+    """Outputs (keyed by signature output key) per feed set (keyed by signature input key). `kernels`:
+    converter.child.EIGEN_KERNELS or ONEDNN_KERNELS; None: this machine's default."""
+    with ChildProcess(_run_request, "verify", timeout=timeout_seconds, env=kernels) as child:
         for index, feeds in enumerate(feeds_list):
             np.savez(child.scratch / f"in{index}.npz", **feeds)
         child.run({"saved_model_dir": str(Path(saved_model_dir).resolve()), "signature": signature,

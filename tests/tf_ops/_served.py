@@ -19,9 +19,10 @@ from converter.verify.session_runner import run_in_subprocess
 
 
 def served_and_eager(module: torch.nn.Module, input_spec: str, batch: int, work: Path, seed: int = 0,
-                     exporter: str = "auto") -> tuple[list[np.ndarray], list[np.ndarray]]:
+                     exporter: str = "auto", kernels: dict | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(SavedModel outputs in a TF Serving-style session, PyTorch eager outputs) at `batch` (not the export
-    batch) on seeded N(0,1) inputs; `input_spec` is NAME:DTYPE:SHAPE as --input takes it."""
+    batch) on seeded N(0,1) inputs; `input_spec` is NAME:DTYPE:SHAPE as --input takes it; `kernels`: TF's
+    CPU kernel family (converter.child.EIGEN_KERNELS / ONEDNN_KERNELS; None: this machine's default)."""
     spec = InputSpec.parse(input_spec)
     module.eval()
     loaded = LoadedCheckpoint("state_dict", Path("m.pt"), module, None)
@@ -29,7 +30,8 @@ def served_and_eager(module: torch.nn.Module, input_spec: str, batch: int, work:
     _, translated, _ = run_passes(export_to_onnx(loaded, config, work).model, config)
     signature = export_saved_model(prepare(translated).module, translated, work / "saved")
     feeds = {spec.name: np.random.default_rng(seed).standard_normal((batch, *spec.shape[1:])).astype(np.float32)}
-    served = run_in_subprocess(work / "saved", "serving_default", [signature_feeds(signature, feeds, frozenset())])[0]
+    served = run_in_subprocess(work / "saved", "serving_default", [signature_feeds(signature, feeds)],
+                               kernels=kernels)[0]
     with torch.no_grad():
         eager = run_eager(loaded, feeds, [spec.name])
     return [served[o.key] for o in signature.outputs], [np.asarray(e) for e in eager]
