@@ -445,6 +445,16 @@ def render_readme_speed(results: Path) -> str:
     return "\n".join(lines)
 
 
+def render_client_payload(results: Path, name: str = "client_payload.json") -> str:
+    """One sentence: the REST body of one 224x224 JPEG through predict_image_bytes against the float tensor."""
+    data = _load(results, name)
+    row = next(r for r in data["rows"] if r["jpeg_quality"] == 90)
+    return (f"One 224x224 photo as a quality-90 JPEG ({row['jpeg_bytes']:,} bytes) is a {row['rest_image_bytes']:,}-byte "
+            f"REST body through `predict_image_bytes`; the same image as the preprocessed float tensor is "
+            f"{row['rest_float_tensor']:,} bytes of REST JSON ({row['grpc_float_tensor']:,} over gRPC). "
+            + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}, {_machine(data)}"))
+
+
 # ----------------------------------------------------------------------------------------- the blocks
 
 @dataclass(frozen=True)
@@ -466,6 +476,7 @@ BLOCKS: dict[str, Block] = {
     "backends-20261122-015859": Block(("20261122-015859.json",),
                                       lambda results: render_backends(results, "20261122-015859.json")),
     "large-model": Block(("large_model.json",), render_large_model),
+    "client-payload": Block(("client_payload.json",), render_client_payload),
     "zoo-summary": Block((ZOO_FILE,), render_zoo_summary),
     "zoo-failures": Block((ZOO_FILE,), render_zoo_failures),
 }
