@@ -57,7 +57,7 @@ class ShuffleBlock(nn.Module):
 
 def _randomize(module: nn.Module) -> nn.Module:
     torch.manual_seed(0)
-    for name, p in module.named_parameters():
+    for p in module.parameters():
         nn.init.normal_(p, std=0.3)
     for m in module.modules():
         if isinstance(m, nn.BatchNorm2d):
