@@ -1,8 +1,11 @@
-"""The one way the converter runs work in a child Python process.
+"""The one way the converter runs work in a child Python process (one handler call per process here;
+converter/child_worker.py starts a process ahead of its work and gives it several tasks, on the same
+protocol, which is how a conversion runs: converter/workers.py).
 
-Why children: TensorFlow keeps a translated model's memory until its process exits (translate), TF1
-graph mode is process-wide (the verification session), and TF Serving's loader must be checked in a
-process that never imported TensorFlow's Python layer (the serving load check).
+Why children: the converting process never imports TensorFlow (seconds of start-up, and ~0.7 GB); TF
+keeps a translated model's memory until its process exits (translate); TF reads its kernel family
+(TF_ENABLE_ONEDNN_OPTS) once per process; and TF Serving's loader must be checked in a process that
+never imported TensorFlow's Python layer (the serving load check).
 
     with ChildProcess(run_request, stage="verify") as child:
         np.savez(child.scratch / "in0.npz", **feeds)     # large payloads: files in the scratch folder
@@ -261,14 +264,24 @@ def _write_result(path: Path, result: dict) -> None:
     os.replace(tmp, path)
 
 
-def main(argv: list[str]) -> int:
-    request_path = Path(argv[0])
-    envelope = json.loads(request_path.read_text())
+def _setup(envelope: dict) -> None:
+    """The child's first steps: die with the parent, ignore Ctrl-C, forward log records at the parent's levels."""
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C reaches the whole group: the parent kills us
     logging.getLogger().handlers[:] = [_ForwardHandler()]     # before TF's import adds a handler of its own
     for name, level in envelope["log_levels"].items():
         logging.getLogger(name or None).setLevel(level)
+
+
+def main(argv: list[str]) -> int:
+    """`REQUEST.json`: one handler call (ChildProcess); `--serve FOLDER`: tasks from stdin (child_worker.py)."""
+    if argv[0] == "--serve":
+        from converter.child_worker import serve
+
+        return serve(Path(argv[1]))
+    request_path = Path(argv[0])
+    envelope = json.loads(request_path.read_text())
+    _setup(envelope)
     if envelope["quiet_tensorflow"]:
         from converter.tf_import import import_tensorflow_quietly
 

@@ -27,3 +27,15 @@ def op_histogram(model, key: Callable = lambda node: node.op_type) -> Counter:
     import onnx_ir as ir
 
     return Counter(key(node) for node in ir.traversal.RecursiveGraphIterator(model.graph))
+
+
+def weight_bytes_of(model: onnx.ModelProto) -> int:
+    """Bytes of the model's weights: initializers (inline, or the length of their external data) and
+    Constant nodes' tensors, subgraphs included."""
+    def size(tensor: onnx.TensorProto) -> int:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            return int(next((e.value for e in tensor.external_data if e.key == "length"), 0) or 0)
+        return tensor.ByteSize()
+    constants = (a.t for node in iter_nodes(model.graph) if node.op_type == "Constant"
+                 for a in node.attribute if a.name == "value")
+    return sum(map(size, model.graph.initializer)) + sum(map(size, constants))

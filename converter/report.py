@@ -52,12 +52,14 @@ class ConversionReport:
     client_signatures: dict | None = None  # the client signatures' verification (issue 21); left out when None
     batching: dict | None = None           # BatchingChoice.as_dict() of --batching auto; left out when None
     version: int | None = None
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)   # stages in child processes may overlap
+    # the whole conversion, its child processes' start-up and the time spent waiting for them; left out when None
+    process_seconds: dict[str, float] | None = None
 
     def as_dict(self) -> dict:
         """The JSON form, in field order."""
         data = _plain(self)
-        for optional in ("client_signatures", "batching"):
+        for optional in ("client_signatures", "batching", "process_seconds"):
             if data[optional] is None:
                 del data[optional]
         return data
@@ -78,12 +80,16 @@ def op_counts(model: onnx.ModelProto) -> dict[str, int]:
     return dict(sorted(op_histogram(model).items()))
 
 
-def tool_versions() -> dict[str, str]:
+def tool_versions(tensorflow_version: str | None = None) -> dict[str, str]:
+    """`tensorflow_version`: as the TensorFlow child process reported it (this process need not import TF)."""
     import numpy
     import onnxruntime
-    import tensorflow
     import torch
-    return {"python": platform.python_version(), "torch": torch.__version__, "tensorflow": tensorflow.__version__,
+    if tensorflow_version is None:
+        import tensorflow
+
+        tensorflow_version = tensorflow.__version__
+    return {"python": platform.python_version(), "torch": torch.__version__, "tensorflow": tensorflow_version,
             "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "numpy": numpy.__version__}
 
 

@@ -21,9 +21,9 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     if not verbose:
-        from converter.tf_import import import_tensorflow_quietly
+        from converter.tf_import import quiet_tensorflow_on_import
 
-        import_tensorflow_quietly()
+        quiet_tensorflow_on_import()     # the converting process may never import it: its children do
         import torch  # noqa: F401  (torch sets its loggers' levels at import; override them after)
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)

@@ -159,7 +159,6 @@ def setup(args) -> None:
 
 def run(args) -> int:
     from converter.pipeline import convert
-    from converter.savedmodel.describe import describe_signatures
 
     result = convert(config_from_args(args))
     if args.json:
@@ -168,7 +167,11 @@ def run(args) -> int:
                           "version": result.version,
                           "version_dir": str(result.version_dir), "report": result.report}, indent=2, default=str))
         return 0
-    print(describe_signatures(result.version_dir))
+    if not result.signature_text:       # the TensorFlow child describes them; reading saved_model.pb needs TF
+        from converter.savedmodel.describe import describe_signatures
+
+        result.signature_text = describe_signatures(result.version_dir)
+    print(result.signature_text)
     print()
     print(result.parity.table())
     print()

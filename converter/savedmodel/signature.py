@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import onnx
 
-from converter.tf_ops.dtypes import tf_dtype
+from converter.onnx_dtypes import tf_dtype_name
 
 _VALID_KEY = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-/]*")
 
@@ -76,4 +76,4 @@ def _info(value: onnx.ValueInfoProto, key: str) -> TensorSpecInfo:
     shape: tuple[int | None, ...] = ()
     if tensor_type.HasField("shape"):
         shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim)
-    return TensorSpecInfo(value.name, key, tf_dtype(tensor_type.elem_type).name, shape)
+    return TensorSpecInfo(value.name, key, tf_dtype_name(tensor_type.elem_type), shape)

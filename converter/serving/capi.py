@@ -9,6 +9,7 @@ bytes (TF_TString elements, through the C API's TF_String* functions).
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib.util
 import sys
 import types
@@ -125,15 +126,17 @@ class _Status:
         self.lib.TF_DeleteStatus(self.handle)
 
 
-def registered_op_names() -> set[str]:
-    """Every op in TF's C++ op registry (what a stock model server of this TF version knows)."""
+@functools.lru_cache(maxsize=1)
+def registered_op_names() -> frozenset[str]:
+    """Every op in TF's C++ op registry (what a stock model server of this TF version knows); read once
+    per process (a process that only uses the C API registers no ops of its own)."""
     lib, protos = library(), import_tf_protos()
     buffer = lib.TF_GetAllOpList()
     try:
         raw = ctypes.string_at(buffer.contents.data, buffer.contents.length)
     finally:
         lib.TF_DeleteBuffer(buffer)
-    return {op.name for op in protos.op_def.OpList.FromString(raw).op}
+    return frozenset(op.name for op in protos.op_def.OpList.FromString(raw).op)
 
 
 _TF_STRING = 7

@@ -99,18 +99,34 @@ def compare_output(key: str, actual: np.ndarray, expected: np.ndarray | None, at
 
 
 def _spawn_child(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], runs: list[dict],
-                 serving_version: str | None, timeout: float,
-                 kernels: dict[str, str] | None) -> tuple[dict, dict[str, np.ndarray]]:
-    # the child must never import TensorFlow's Python layer: only the C API, as TF Serving
+                 serving_version: str | None, timeout: float, kernels: dict[str, str] | None,
+                 worker=None) -> tuple[dict, dict[str, np.ndarray]]:
+    """Run the check in `worker` (a started serving ChildWorker with `kernels`, converter/workers.py) or in a
+    child process of its own; the child must never import TensorFlow's Python layer: only the C API, as TF
+    Serving."""
+    request = {"version_dir": str(Path(version_dir).resolve()), "runs": runs, "serving_version": serving_version,
+               "threads": 2}
+    if worker is not None:
+        from converter.verify.session_runner import check_worker_kernels
+
+        check_worker_kernels(worker, kernels)
+        task = worker.task(load_child.run_request, "serving", timeout=timeout)
+        _write_feeds(task.scratch, feed_sets)
+        return task.submit(request).result(), _read_outputs(task.scratch)
     with ChildProcess(load_child.run_request, "serving", timeout=timeout, quiet_tensorflow=False,
                       env=kernels) as child:
-        np.savez(child.scratch / "feeds.npz", **{f"{i}/{k}": np.asarray(v) for i, fs in enumerate(feed_sets)
-                                                 for k, v in fs.items()})
-        result = child.run({"version_dir": str(Path(version_dir).resolve()), "runs": runs,
-                            "serving_version": serving_version, "threads": 2})
-        outputs_path = child.scratch / "outputs.npz"
-        outputs = dict(np.load(outputs_path, allow_pickle=True)) if outputs_path.exists() else {}
-    return result, outputs
+        _write_feeds(child.scratch, feed_sets)
+        return child.run(request), _read_outputs(child.scratch)
+
+
+def _write_feeds(folder: Path, feed_sets: list[dict[str, np.ndarray]]) -> None:
+    np.savez(folder / "feeds.npz", **{f"{i}/{k}": np.asarray(v) for i, fs in enumerate(feed_sets)
+                                      for k, v in fs.items()})
+
+
+def _read_outputs(folder: Path) -> dict[str, np.ndarray]:
+    outputs_path = folder / "outputs.npz"
+    return dict(np.load(outputs_path, allow_pickle=True)) if outputs_path.exists() else {}
 
 
 def _raise_load_failure(version_dir: Path, result: dict) -> None:
@@ -126,14 +142,15 @@ def run_load_check(version_dir: Path, feed_sets: list[dict[str, np.ndarray]], ru
                    expected_sets: list[dict[str, np.ndarray] | None], atol: float = 1e-4, rtol: float = 1e-3,
                    serving_version: str | None = None, timeout: float = 900.0,
                    noise_sets: list[dict[str, float]] | None = None,
-                   kernels: dict[str, str] | None = None) -> ServingCheckReport:
+                   kernels: dict[str, str] | None = None, worker=None) -> ServingCheckReport:
     """General form: several feed sets (e.g. the warmup requests), each run through some signatures.
     `noise_sets[i]`: the references' noise floor per output key of feed set i (calibrated comparison);
-    `kernels`: converter.child.EIGEN_KERNELS or ONEDNN_KERNELS (None: this machine's default)."""
+    `kernels`: converter.child.EIGEN_KERNELS or ONEDNN_KERNELS (None: this machine's default); `worker`:
+    a started serving worker with those kernels (converter/workers.py), else a child process of its own."""
     version_dir = Path(version_dir)
     if not version_dir.is_dir():
         raise BadInputError(f"{version_dir} is not a folder; pass a version folder such as serving_models/NAME/1")
-    result, outputs = _spawn_child(version_dir, feed_sets, runs, serving_version, timeout, kernels)
+    result, outputs = _spawn_child(version_dir, feed_sets, runs, serving_version, timeout, kernels, worker)
     _raise_load_failure(version_dir, result)
     problems, signatures = list(result["problems"]), {}
     for entry in result["runs"]:

@@ -55,6 +55,12 @@ def _run_one(session, signature, feeds: dict[str, np.ndarray]) -> tuple[dict[str
     return dict(zip(keys, values)), time.perf_counter() - start
 
 
+def warm_up() -> None:
+    """What a serving worker (converter/workers.py) does before its first request: load libtensorflow_cc
+    and read TF's C++ op registry."""
+    capi.registered_op_names()
+
+
 def run_request(request: dict, context: ChildContext) -> dict:
     workdir = context.scratch
     version_dir = Path(request["version_dir"])

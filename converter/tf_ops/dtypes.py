@@ -1,28 +1,17 @@
-"""ONNX <-> TensorFlow <-> NumPy dtype tables."""
+"""ONNX <-> TensorFlow <-> NumPy dtype tables (the names: converter/onnx_dtypes.py, without TensorFlow)."""
 from __future__ import annotations
 
 import numpy as np
-import onnx
 import tensorflow as tf
 
-from converter.errors import UnsupportedModelError
+from converter.onnx_dtypes import ONNX_TO_TF_NAME, tf_dtype_name
 
-_P = onnx.TensorProto
-ONNX_TO_TF = {
-    _P.FLOAT: tf.float32, _P.DOUBLE: tf.float64, _P.FLOAT16: tf.float16, _P.BFLOAT16: tf.bfloat16,
-    _P.INT8: tf.int8, _P.INT16: tf.int16, _P.INT32: tf.int32, _P.INT64: tf.int64,
-    _P.UINT8: tf.uint8, _P.UINT16: tf.uint16, _P.UINT32: tf.uint32, _P.UINT64: tf.uint64,
-    _P.BOOL: tf.bool, _P.STRING: tf.string, _P.COMPLEX64: tf.complex64, _P.COMPLEX128: tf.complex128,
-}
+ONNX_TO_TF = {onnx_type: tf.as_dtype(name) for onnx_type, name in ONNX_TO_TF_NAME.items()}
 TF_TO_ONNX = {v: k for k, v in ONNX_TO_TF.items()}
 
 
 def tf_dtype(onnx_type: int) -> tf.DType:
-    try:
-        return ONNX_TO_TF[onnx_type]
-    except KeyError:
-        name = _P.DataType.Name(onnx_type) if onnx_type in _P.DataType.values() else str(onnx_type)
-        raise UnsupportedModelError(f"ONNX element type {name} has no TensorFlow equivalent") from None
+    return tf.as_dtype(tf_dtype_name(onnx_type))     # UnsupportedModelError for types TF lacks
 
 
 def np_dtype(onnx_type: int) -> np.dtype:

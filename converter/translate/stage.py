@@ -1,54 +1,24 @@
 """Stages 4 and 5: ONNX -> a TF module with `run(feeds)` (our translator or, on request, onnx-tf), then the
 SavedModel written into the staging folder.
 
-The pipeline runs both in a child process (converter/translate/child.py): TensorFlow's allocator keeps
-the memory of the translated weights after the module is gone, and only the child's exit gives it back
-before verification. `InProcessTranslation` is what that child runs; it is also usable directly.
+The pipeline runs both in a TensorFlow child process (converter/translate/child.py): TensorFlow's allocator
+keeps the memory of the translated weights after the module is gone, and only the child's exit gives it
+back. `InProcessTranslation` is what that child runs; it is also usable directly.
 """
 from __future__ import annotations
 
 import gc
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import onnx
 
-from converter.config import ConversionConfig
 from converter.errors import BadInputError
 from converter.savedmodel import SignatureSpec, export_saved_model, signature_spec_from_onnx
 from converter.tf_ops import load_default_registry
 from converter.tf_ops.module import OnnxModule
+from converter.translate.settings import TranslateSettings
 
-
-@dataclass(frozen=True)
-class TranslateSettings:
-    """Everything the two stages need besides the ONNX model; JSON-able, absolute paths (the child gets it)."""
-    backend: str                          # native | onnx-tf
-    variable_threshold_bytes: int
-    work_dir: str                         # onnx-tf writes its intermediate SavedModel here
-    data_dir: str                         # external data (models > 2 GB) is read from here
-    staging_path: str                     # the SavedModel goes here
-    signature_names: tuple[str, ...]
-    batch_split: int = 1                  # slices a batch runs as (1: unsplit), resolved from --batch-split
-    client: dict | None = None            # ClientSignatureOptions.as_dict() (issue 21), None without them
-    nhwc_inputs: tuple[str, ...] = ()     # inputs the passes made channels-last (SignatureSpec.nhwc_inputs)
-
-    @classmethod
-    def from_config(cls, config: ConversionConfig, work_dir: Path, data_dir: str, staging_path: Path,
-                    signature_names: tuple[str, ...], batch_split: int = 1,
-                    nhwc_inputs: frozenset[str] = frozenset()) -> "TranslateSettings":
-        return cls(config.backend, config.variable_threshold_bytes, str(Path(work_dir).resolve()),
-                   str(Path(data_dir).resolve()) if data_dir else "", str(Path(staging_path).resolve()),
-                   tuple(signature_names), batch_split,
-                   config.client.as_dict() if config.client.enabled else None, tuple(sorted(nhwc_inputs)))
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TranslateSettings":
-        return cls(**{**data, "signature_names": tuple(data["signature_names"]),
-                      "nhwc_inputs": tuple(data["nhwc_inputs"])})
+__all__ = ["InProcessTranslation", "TranslateSettings", "translate"]
 
 
 def translate(model: onnx.ModelProto, settings: TranslateSettings):
@@ -71,12 +41,17 @@ class InProcessTranslation:
         with InProcessTranslation(model, settings) as run:
             run.translate()
             spec = run.save()
+
+    `worker` is accepted for that interface's sake and unused; start(on_event) does the whole job at once
+    (sending child.EVENTS), and `info` holds the TensorFlow version and the signatures' text afterwards.
     """
 
-    def __init__(self, model: onnx.ModelProto, settings: TranslateSettings):
+    def __init__(self, model: onnx.ModelProto, settings: TranslateSettings, worker=None):
         self._model = model
-        self._settings = settings
+        self.settings = settings
         self._module = None
+        self._spec: SignatureSpec | None = None
+        self.info: dict = {}
 
     def __enter__(self) -> "InProcessTranslation":
         return self
@@ -84,17 +59,44 @@ class InProcessTranslation:
     def __exit__(self, *exc) -> None:
         self._module = None
 
+    def preflight(self) -> None:
+        if self.settings.backend == "native":
+            from converter.tf_ops.preflight import preflight
+
+            preflight(self._model, load_default_registry())
+
+    def start(self, on_event=None) -> None:
+        """Translate and save now, telling `on_event` each step (what the child's events say)."""
+        if self._spec is not None:
+            return
+        tell = on_event or (lambda name: None)
+        tell("translating")
+        self.translate()
+        tell("translated")
+        self._spec = self.save()
+        tell("saved")
+
     def translate(self) -> None:
-        self._module = translate(self._model, self._settings)
+        if self._module is None and self._spec is None:
+            self._module = translate(self._model, self.settings)
 
     def save(self) -> SignatureSpec:
-        from converter.client_options import ClientSignatureOptions
+        if self._spec is not None:
+            return self._spec
+        import tensorflow as tf
 
-        client = ClientSignatureOptions.from_dict(self._settings.client) if self._settings.client else None
-        spec = signature_spec_from_onnx(self._model, frozenset(self._settings.nhwc_inputs))
-        spec = export_saved_model(self._module, self._model, self._settings.staging_path,
-                                  self._settings.signature_names, spec, batch_split=self._settings.batch_split,
+        from converter.client_options import ClientSignatureOptions
+        from converter.savedmodel.describe import describe_signatures
+
+        self.translate()
+        client = ClientSignatureOptions.from_dict(self.settings.client) if self.settings.client else None
+        spec = signature_spec_from_onnx(self._model, frozenset(self.settings.nhwc_inputs))
+        spec = export_saved_model(self._module, self._model, self.settings.staging_path,
+                                  self.settings.signature_names, spec, batch_split=self.settings.batch_split,
                                   client=client)
         self._module = None          # its tf.Variables (a copy of every weight) are on disk now
         gc.collect()
+        self.info = {"tensorflow_version": tf.__version__,
+                     "signature_text": describe_signatures(Path(self.settings.staging_path))}
+        self._spec = spec
         return spec

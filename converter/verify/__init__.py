@@ -65,14 +65,15 @@ UNOPTIMIZED_ONNXRUNTIME = "onnxruntime-unoptimized"
 
 def verify_saved_model(saved_model_dir: Path, signature: str, spec: SignatureSpec, feed_sets: list[FeedSet],
                        expected: dict[str, list[list[np.ndarray]]], atol: float, rtol: float,
-                       calibrated: bool = False) -> tuple[ParityReport, list[dict]]:
-    """Compare the SavedModel (run in a separate TF1-session process) with every reference's outputs
+                       calibrated: bool = False, worker=None) -> tuple[ParityReport, list[dict]]:
+    """Compare the SavedModel (run in a TF1 session in a TensorFlow child process with Eigen's kernels:
+    `worker`, the conversion's TensorFlow worker, or a process of its own) with every reference's outputs
     (`expected[reference][i]` for feed_sets[i], in ONNX output order), computed beforehand so that no
     reference holds its copy of the weights meanwhile. Returns the report and the SavedModel's outputs
     per input set (keyed by signature output key)."""
     try:
         served = run_in_subprocess(saved_model_dir, signature, [signature_feeds(spec, s.feeds) for s in feed_sets],
-                                   kernels=EIGEN_KERNELS)    # the serving load check runs oneDNN's
+                                   kernels=EIGEN_KERNELS, worker=worker)    # the serving load check runs oneDNN's
     except ConverterError as error:       # the SavedModel we wrote does not run: our bug, not the model's
         raise InternalError(str(error)) from None
     pair = _floor_pair(expected)

@@ -8,7 +8,7 @@ import onnx
 
 from converter.config import INPUT_DTYPES, InputSpec
 from converter.errors import BadInputError
-from converter.tf_ops.dtypes import np_dtype
+from converter.onnx_dtypes import np_dtype
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 """Run a SavedModel signature the way `saved_model_cli run` and TF Serving do: TF1 session, tag `serve`,
-signature by name, feeding the signature's tensor names; in a child process (converter/child.py), so
-nothing of the converting process leaks into it and TF1 graph mode stays out of the parent.
+signature by name, feeding the signature's tensor names; in a TensorFlow child process (converter/child.py,
+or the conversion's TensorFlow worker, converter/workers.py), so nothing of the converting process leaks
+into it. The session works on a graph of its own (graph mode for that graph only, as a TF1 program runs),
+so the same process may have translated and saved the model eagerly before: the outputs are the same,
+bit for bit, as in a process that switched eager execution off (tests/verify/test_shared_process.py).
 """
 from __future__ import annotations
 
@@ -11,18 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from converter.child import ChildContext, ChildProcess
-from converter.errors import ConverterError
+from converter.errors import ConverterError, InternalError
 
 
 @contextmanager
 def serving_session(saved_model_dir: str):
-    """(session, MetaGraphDef) of the SavedModel loaded as TF Serving loads it: a TF1 session, tag `serve`.
-    TF1 graph mode is process-wide: only in a child process."""
+    """(session, MetaGraphDef) of the SavedModel loaded as TF Serving loads it: a TF1 session, tag `serve`,
+    on a fresh graph (TF1 graph mode for that graph only: the process's eager state is untouched)."""
     import tensorflow as tf
     from tensorflow.python.util import deprecation
 
-    tf.compat.v1.disable_eager_execution()
-    with tf.compat.v1.Session(graph=tf.Graph()) as session:
+    graph = tf.Graph()
+    with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         with deprecation.silence():     # the TF1 loader is TF Serving's path; its deprecation notice is noise
             meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
         yield session, meta_graph
@@ -44,15 +47,38 @@ def run_in_session(saved_model_dir: str, signature: str, feeds_list: list[dict[s
 
 
 def run_in_subprocess(saved_model_dir: Path, signature: str, feeds_list: list[dict[str, np.ndarray]],
-                      timeout_seconds: int = 1800, kernels: dict[str, str] | None = None) -> list[dict[str, np.ndarray]]:
+                      timeout_seconds: int = 1800, kernels: dict[str, str] | None = None,
+                      worker=None) -> list[dict[str, np.ndarray]]:
     """Outputs (keyed by signature output key) per feed set (keyed by signature input key). `kernels`:
-    converter.child.EIGEN_KERNELS or ONEDNN_KERNELS; None: this machine's default."""
+    converter.child.EIGEN_KERNELS or ONEDNN_KERNELS; None: this machine's default. `worker`: a started
+    TensorFlow ChildWorker with those kernels to run in (None: a child process of its own)."""
+    request = {"saved_model_dir": str(Path(saved_model_dir).resolve()), "signature": signature,
+               "feed_sets": len(feeds_list)}
+    if worker is not None:
+        check_worker_kernels(worker, kernels)
+        task = worker.task(_run_request, "verify", timeout=timeout_seconds)
+        _write_feeds(task.scratch, feeds_list)
+        task.submit(request).result()
+        return _read_outputs(task.scratch, len(feeds_list))
     with ChildProcess(_run_request, "verify", timeout=timeout_seconds, env=kernels) as child:
-        for index, feeds in enumerate(feeds_list):
-            np.savez(child.scratch / f"in{index}.npz", **feeds)
-        child.run({"saved_model_dir": str(Path(saved_model_dir).resolve()), "signature": signature,
-                   "feed_sets": len(feeds_list)})
-        return [dict(np.load(child.scratch / f"out{index}.npz")) for index in range(len(feeds_list))]
+        _write_feeds(child.scratch, feeds_list)
+        child.run(request)
+        return _read_outputs(child.scratch, len(feeds_list))
+
+
+def check_worker_kernels(worker, kernels: dict[str, str] | None) -> None:
+    """A worker serves the kernel family it was started with (TF reads the variable once per process)."""
+    if kernels is not None and any(worker.env.get(k) != v for k, v in kernels.items()):
+        raise InternalError(f"the {worker.name} process runs with {worker.env}, the stage needs {kernels}")
+
+
+def _write_feeds(folder: Path, feeds_list: list[dict[str, np.ndarray]]) -> None:
+    for index, feeds in enumerate(feeds_list):
+        np.savez(folder / f"in{index}.npz", **feeds)
+
+
+def _read_outputs(folder: Path, count: int) -> list[dict[str, np.ndarray]]:
+    return [dict(np.load(folder / f"out{index}.npz")) for index in range(count)]
 
 
 def _run_request(request: dict, context: ChildContext) -> None:
