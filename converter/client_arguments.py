@@ -74,8 +74,10 @@ def _preprocess(args) -> ImagePreprocess | None:
 
 
 def client_options_from_args(args) -> ClientSignatureOptions:
-    from converter.savedmodel.labels import read_labels
+    labels = ()
+    if args.labels:      # imported only here: converter.savedmodel imports TensorFlow (convert-many's parent
+        from converter.savedmodel.labels import read_labels    # validates every entry without it)
 
-    labels = read_labels(args.labels) if args.labels else ()
+        labels = read_labels(args.labels)
     return ClientSignatureOptions(args.image_input, _preprocess(args), labels, args.top_k, args.scores,
                                   args.classify, args.label_output, args.image_atol)
