@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 
 from converter.cli.common import command_main, setup_logging
@@ -83,10 +84,12 @@ def _convert(selected: list, args) -> int:
     display = ProgressDisplay(len(selected), sys.stderr, live=sys.stderr.isatty(), level=level, quiet=args.quiet)
     logging.getLogger(__name__).info("%d entries (shard %s), %d worker%s", len(selected), args.shard,
                                      min(workers, len(selected)), "s" if min(workers, len(selected)) > 1 else "")
+    previous = signal.signal(signal.SIGTERM, _interrupt)    # a pod's termination stops the run like Ctrl-C
     try:
         result = run_entries(selected, workers, display, timeout=args.timeout, log_levels=_explicit_log_levels(),
                              debug=args.debug) if selected else None
     finally:
+        signal.signal(signal.SIGTERM, previous)
         display.close()
     outcomes = result.outcomes if result else []
     summary = summary_dict(outcomes, result.workers if result else [], seconds=result.seconds if result else 0.0,
@@ -96,6 +99,10 @@ def _convert(selected: list, args) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     return summary["exit_code"]
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:

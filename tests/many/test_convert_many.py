@@ -140,7 +140,9 @@ def test_a_failed_entry_and_a_timed_out_one_are_reported_and_the_run_goes_on(tmp
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_the_workers_and_reports_what_did_not_finish(tmp_path, example_checkpoints):  # noqa: F811
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_the_workers_and_reports_what_did_not_finish(tmp_path, example_checkpoints,  # noqa: F811
+                                                                            stop):
     two = example_checkpoints("TwoInTwoOut")
     manifest = _manifest(tmp_path, [manifest_entry("a", "TwoInTwoOut", two["onnx"], "onnx"),
                                     manifest_entry("b", "TwoInTwoOut", two["onnx"], "onnx")])
@@ -148,7 +150,7 @@ def test_ctrl_c_stops_the_workers_and_reports_what_did_not_finish(tmp_path, exam
                                stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env())
     for line in process.stderr:
         if line.strip() == "entry 1 (a): passes":
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
     assert process.wait(timeout=120) == 130
     summary = json.loads(process.stdout.read())
     assert (summary["status"], summary["not_run"], summary["failed"]) == ("interrupted", 2, 0)
