@@ -3,8 +3,8 @@
 A worker that dies (SIGKILL, a segfault, out of memory) or passes --timeout fails only the entry it was
 converting (exit class crashed or timeout): the staging folder it left is removed (a version folder only
 ever appears by the atomic rename at the end of a conversion, so nothing half-published remains) and, if
-entries are left, a new worker takes its place. Ctrl-C (and SIGTERM, through the command) kills the workers and reports the entries that were
-running or pending as not run.
+entries are left, a new worker takes its place. Ctrl-C (and SIGTERM, through the command) kills the
+workers and reports the entries that were running or pending as not run.
 """
 from __future__ import annotations
 
