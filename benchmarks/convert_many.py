@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of convert-many (issue 20): the ten-entry manifest of examples/make_manifest.py (six names,
 some converted more than once) converted once with `torch2serving convert-many --workers 2` and once as ten
-`torch2serving convert` runs one after the other, each in a fresh process, as a script would run them.
+`torch2serving convert` runs one after the other, each in a fresh process, as a script would run them (five
+before the convert-many run and five after it, so that a drift of the machine's load falls on both sides).
 
     .venv/bin/python -m benchmarks.convert_many              # run it on a machine as idle as you can get
 
@@ -81,8 +82,9 @@ def markdown(results: dict) -> str:
     many, singles = results["convert_many"], results["single_runs"]
     lines = [f"# convert-many benchmark {results['stamp']}", "",
              f"- machine: {results['cpus']} cores; load average (1, 5, 15 min) before convert-many "
-             f"{many['load_before']}, after {many['load_after']}; before the single runs {singles['load_before']}, "
-             f"after {singles['load_after']}",
+             f"{many['load_before']}, after {many['load_after']}; single runs: half of them before convert-many "
+             f"(load {singles['load_before']} at their start), half after (load {singles['load_after']} at their "
+             f"end)",
              f"- manifest: {results['entries']} entries, {results['names']} model names "
              f"(examples/make_manifest.py DEFAULT_PLAN)",
              f"- convert-many --workers {results['workers']}: **{many['wall_seconds']:.1f} s** wall "
@@ -122,11 +124,20 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.work, ignore_errors=True)
     manifest = write_manifest(args.work)
     entries = load_manifest(manifest, serving_root=args.work / "single_root")
+    # the convert-many run between the two halves of the single runs: a drift of the shared machine's load
+    # then falls on both sides alike
+    half = len(entries) // 2
+    print(f"{half} single conversions ...", file=sys.stderr)
+    first = run_singles(entries[:half])
     print(f"convert-many --workers {args.workers} on {manifest} ...", file=sys.stderr)
     many = run_many(manifest, args.work / "many_root", args.workers)
     print(f"  {many['wall_seconds']:.1f} s (exit {many['exit_code']})", file=sys.stderr)
-    print(f"{len(entries)} single conversions ...", file=sys.stderr)
-    singles = run_singles(entries)
+    print(f"{len(entries) - half} single conversions ...", file=sys.stderr)
+    second = run_singles(entries[half:])
+    singles = {"runs": first["runs"] + second["runs"],
+               "wall_seconds": round(first["wall_seconds"] + second["wall_seconds"], 2),
+               "load_before": first["load_before"], "load_after": second["load_after"],
+               "load_between": [first["load_after"], second["load_before"]]}
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     ratio = many["wall_seconds"] / singles["wall_seconds"]
     results = {"stamp": stamp, "cpus": len(os.sched_getaffinity(0)), "workers": args.workers,

@@ -32,6 +32,6 @@ def test_markdown_names_both_wall_times_the_ratio_and_the_load():
     text = markdown(_results())
     assert "convert-many --workers 2: **48.0 s**" in text and "**97.0 s** wall in total" in text
     assert "ratio convert-many / sum of singles: **0.49** (target < 0.5: met)" in text
-    assert "before convert-many [1.0, 1.1, 1.2]" in text
+    assert "before convert-many [1.0, 1.1, 1.2], after [1.5, 1.2, 1.2]; single runs: half of them before" in text
     assert "| 1 | 11.5 | 1, 2 | 30.5 | 12.0 (12.0) |" in text
     assert "| 2 | two | 30.0 | 12.0 | 2 / 2 | 1.2e-07 / 1e-07 |" in text
