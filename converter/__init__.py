@@ -9,6 +9,7 @@ first used. The error classes are the command line's exit codes as exceptions.
 """
 from __future__ import annotations
 
+from converter._lazy import lazy_attributes
 from converter.errors import (
     BadInputError,
     ConverterError,
@@ -37,17 +38,4 @@ __all__ = [
 
 _LAZY = {"convert": "converter.api", "ConversionResult": "converter.api"}
 
-
-def __getattr__(name: str):
-    """`converter.convert` and `converter.ConversionResult`, imported on first use."""
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'converter' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)     # `converter.convert`, imported on first use

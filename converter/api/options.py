@@ -24,25 +24,28 @@ class UnknownOptionError(BadInputError, TypeError):
     and a BadInputError (exit code 2) like every other bad input."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def strict_parser(prefix: str = "convert(): ") -> argparse.ArgumentParser:
+    """The convert command's parser, raising BadInputError(prefix + argparse's message) instead of exiting."""
     from converter.cli.convert import build_parser
 
     parser = build_parser(prog="converter.convert")
 
     def refuse(message: str):
-        raise BadInputError(f"convert(): {message}")
+        raise BadInputError(f"{prefix}{message}")
     parser.error = refuse          # argparse would print usage and exit the caller's process
     return parser
 
 
-def option_actions(parser: argparse.ArgumentParser | None = None) -> dict[str, argparse.Action]:
-    """{option name: its argparse action} for every convert flag the API accepts as an option."""
+def option_actions(parser: argparse.ArgumentParser | None = None,
+                   excluded: set[str] = NOT_OPTIONS) -> dict[str, argparse.Action]:
+    """{option name: its argparse action} for every convert flag the API accepts as an option (`excluded`:
+    the names left out; convert-many's manifest leaves out only the output flags)."""
     actions = {}
-    for action in (parser or _parser())._actions:
+    for action in (parser or strict_parser())._actions:
         long_flags = [flag for flag in action.option_strings if flag.startswith("--")]
         if long_flags:
             name = long_flags[0][2:].replace("-", "_")
-            if name not in NOT_OPTIONS:
+            if name not in excluded:
                 actions[name] = action
     return actions
 
@@ -53,8 +56,7 @@ def _texts(name: str, value, action: argparse.Action) -> list[str]:
         try:
             return [json.dumps(value)]
         except TypeError as error:
-            raise BadInputError(f"convert(): model_kwargs must be JSON values, as --model-kwargs takes ({error})") \
-                from None
+            raise BadInputError(f"model_kwargs must be JSON values, as --model-kwargs takes ({error})") from None
     if isinstance(value, Mapping):
         separator = PAIR_SEPARATOR.get(name, ":")
         return [f"{key}{separator}{_joined(item, ':')}" for key, item in value.items()]
@@ -77,20 +79,26 @@ def option_argv(options: dict, actions: dict[str, argparse.Action]) -> list[str]
                                  f"{', '.join(sorted(actions))} (the convert flags, '-' spelled '_')")
     argv: list[str] = []
     for name, value in options.items():
-        action = actions[name]
-        flag = next(text for text in action.option_strings if text.startswith("--"))
-        if value is None or value is False:
-            continue
-        if value is True:
-            if action.nargs == 0 or action.const is not None:     # a switch (or --batching's bare form)
-                argv.append(flag)
-                continue
-            raise BadInputError(f"convert(): option {name}=True: give a value ({action.help})")
-        if action.nargs == 0:
-            raise BadInputError(f"convert(): option {name} is a switch: pass True or False, not {value!r}")
-        for text in _texts(name, value, action):
-            argv += [flag, text]
+        try:
+            argv += flag_argv(name, value, actions[name])
+        except BadInputError as error:
+            raise BadInputError(f"convert(): option {error}") from None
     return argv
+
+
+def flag_argv(name: str, value, action: argparse.Action) -> list[str]:
+    """One option's Python value as command-line arguments ([] for None and False); a value the flag cannot
+    take is a BadInputError whose message starts with the option's name."""
+    flag = next(text for text in action.option_strings if text.startswith("--"))
+    if value is None or value is False:
+        return []
+    if value is True:
+        if action.nargs == 0 or action.const is not None:     # a switch (or --batching's bare form)
+            return [flag]
+        raise BadInputError(f"{name}=True: give a value ({action.help})")
+    if action.nargs == 0:
+        raise BadInputError(f"{name} is a switch: pass True or False, not {value!r}")
+    return [argument for text in _texts(name, value, action) for argument in (flag, text)]
 
 
 def build_config(flags: list[str], options: dict):
@@ -98,7 +106,7 @@ def build_config(flags: list[str], options: dict):
     flag given later wins, as on the command line: an input_range option overrides the examples' range)."""
     from converter.cli.convert import config_from_args
 
-    parser = _parser()
+    parser = strict_parser()
     return config_from_args(parser.parse_args([*flags, *option_argv(options, option_actions(parser))]))
 
 

@@ -17,10 +17,12 @@ NOISY_LOGGERS = ("tensorflow", "absl", "h5py", "matplotlib", "onnxscript", "torc
                  "torch.onnx._internal.exporter._registration", "onnx_ir")
 
 
-def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+def setup_logging(verbose: bool = False, quiet: bool = False, import_frameworks: bool = True) -> None:
+    """`import_frameworks`: import TF and torch first (quietly) when they will run in this process; a command
+    that only starts processes which do (convert-many) passes False and stays light."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    if not verbose:
+    if not verbose and import_frameworks:
         from converter.tf_import import quiet_tensorflow_on_import
 
         quiet_tensorflow_on_import()     # the converting process may never import it: its children do

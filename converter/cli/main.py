@@ -8,6 +8,7 @@ import sys
 # subcommand -> module under converter/cli/; imported when the parser is built (none imports TF or torch)
 SUBCOMMANDS = {
     "convert": "convert",
+    "convert-many": "convert_many",
     "verify": "verify",
     "inspect": "inspect",
     "check-serving": "check_serving",

@@ -14,7 +14,7 @@ from converter.cli import serve
 from converter.serving.model_config import ModelPolicy, write_models_config
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBCOMMANDS = ["convert", "verify", "inspect", "check-serving", "predict", "serve"]
+SUBCOMMANDS = ["convert", "convert-many", "verify", "inspect", "check-serving", "predict", "serve"]
 
 
 def _run(*argv: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
