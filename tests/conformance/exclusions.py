@@ -3,7 +3,7 @@
 Keys are regular expressions matched (re.search) against test names such as `test_adam_cpu`.
 Keep entries grouped by reason and by the section of the op family. Coverage targets (issue 3):
 at most 10% of node cases excluded; at least 95% of the remaining node cases pass; every `light`
-model passes.
+model passes (squeezenet's Softmax of equal logits is checked before the Softmax instead).
 """
 
 EXCLUSIONS: dict[str, str] = {
@@ -24,6 +24,10 @@ EXCLUSIONS: dict[str, str] = {
         "TF graph cannot express; the AffineGrid op itself passes (test_affine_grid_2d*)",
     # -- nn: matmul / norm / reduce / softmax / rnn / attention family --
     # -- spatial: conv / pool / layout family --
+    r"^test_squeezenet_cpu$": "light squeezenet's constant weights make all 1000 logits equal at ~9.5e9; the suite "
+                              "compares their Softmax, i.e. a few float32 ulps of per-channel rounding amplified to "
+                              "0.12 (passes with oneDNN's kernels, not Eigen's); the logits are checked to 1e-6 "
+                              "relative instead: tests/conformance/test_light_squeezenet.py",
     # -- control flow / quantization / signal / misc family --
     r"^test_loop16_seq_none_": "onnx runner bug: assert_similar_outputs recurses into sequence elements as if "
                                "they were output lists and calls len() on the 0-d first element (any backend fails; "

@@ -46,6 +46,7 @@ def test_pipeline_drops_the_pytorch_model_after_the_reference(tmp_path):
     from converter import pipeline
     from converter.pipeline import StageTimer
     from converter.verify import make_feed_sets
+    from converter.verify.stability import PYTORCH_FLOAT64
 
     torch.manual_seed(0)
     torch.save(LinearStack(width=32, depth=2).state_dict(), tmp_path / "stack.pt")
@@ -57,5 +58,6 @@ def test_pipeline_drops_the_pytorch_model_after_the_reference(tmp_path):
     weights = [weakref.ref(p) for p in graph.loaded.module.parameters()]
     feed_sets = make_feed_sets(graph.input_specs, config.verify_batch_sizes, config.seed, config.dynamic_axes)
     expected = pipeline._reference_outputs(graph, feed_sets)
-    assert set(expected) == {"pytorch", "onnxruntime"}
+    assert set(expected) == {"pytorch", "onnxruntime", PYTORCH_FLOAT64}
+    assert expected[PYTORCH_FLOAT64] == [None] * len(feed_sets)     # the references agree: no float64 run
     assert [w() for w in weights] == [None] * len(weights)       # no gc.collect() here: the stage did it
