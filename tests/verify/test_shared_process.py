@@ -31,7 +31,7 @@ def tf1_process_outputs(request: dict, context: ChildContext) -> None:
 
 
 @pytest.mark.parametrize("example", ["TinyResNet", "TwoInTwoOut"])
-def test_verification_after_translation_in_one_process_equals_a_fresh_tf1_process(example, example_checkpoints,
+def test_verification_after_translation_in_one_process_equals_a_fresh_tf1_process(example, example_checkpoints,  # noqa: F811
                                                                                    tmp_path):
     from converter.config import ConversionConfig, InputSpec
     from converter.onnx_passes.pipeline import run_passes
