@@ -219,7 +219,7 @@ def markdown(result: dict) -> str:
                   "|---|" + "---|" * len(columns)]
         summaries = [c["models"].get(model, {}) for c in columns]
 
-        def row(title, pick, lines=lines, summaries=summaries):
+        def row(title, pick, lines=lines, summaries=summaries):     # this model's summaries, now
             lines.append(f"| {title} | " + " | ".join(pick(s) if s else "-" for s in summaries) + " |")
 
         row("**wall**", lambda s: "**" + _cell(s["wall"]) + "**")
@@ -236,8 +236,8 @@ def markdown(result: dict) -> str:
         row("load average", lambda s: _cell(s["load"]))
         row("failed runs", lambda s: str(len(s["failed"])) + (f" ({s['failed'][0]})" if s["failed"] else ""))
         if target:
-            row("target met (median)", lambda s, target=target: ("yes" if s["wall"] and s["wall"]["median"] <= target else "no")
-                if s["wall"] else "-")
+            row("target met (median)", lambda s, target=target: (
+                "yes" if s["wall"] and s["wall"]["median"] <= target else "no") if s["wall"] else "-")
         lines.append("")
     lines += ["## Process start-up costs (each measured on its own)", "",
               "| process | " + " | ".join(c["label"] for c in columns) + " |", "|---|" + "---|" * len(columns)]

@@ -274,11 +274,11 @@ def _setup(envelope: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`REQUEST.json`: one handler call (ChildProcess); `--serve FOLDER`: tasks from stdin (child_worker.py)."""
+    """`REQUEST.json`: one handler call (ChildProcess); `--serve`: tasks from stdin (child_worker.py)."""
     if argv[0] == "--serve":
         from converter.child_worker import serve
 
-        return serve(Path(argv[1]))
+        return serve()
     request_path = Path(argv[0])
     envelope = json.loads(request_path.read_text())
     _setup(envelope)

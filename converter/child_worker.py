@@ -14,11 +14,15 @@ and `warm_up` overlap the parent's own work), and the parent hands it tasks when
     worker.close()                                   # kills the child: its memory is the OS's again
 
 Same protocol as converter/child.py (handlers `(request, context) -> JSON-able`, log records and events
-on the child's output, errors as class + one-line message), but requests arrive one JSON line at a time on
-the child's stdin, and each result is announced by a line of its own. A reader thread relays the child's
-output as it comes, so events and log records reach the parent while its main thread works. A worker that
-dies (killed, out of memory, a crash, a task's timeout) fails every unfinished task with one ConverterError
-naming that task's stage, as ChildProcess does.
+on the child's output, errors as class + one-line message), but the child's set-up and then the requests
+arrive one JSON line at a time on its stdin, and each result is announced by a line of its own. A reader
+thread relays the child's output as it comes, so events and log records reach the parent while its main
+thread works. A worker that dies (killed, out of memory, a crash, a task's timeout) fails every unfinished
+task with one ConverterError naming that task's stage, as ChildProcess does.
+
+The child never reads the worker's scratch folder, only each task's (named in the task's line): a worker
+kept for another conversion (converter/workers.py) moves its scratch into that conversion's work dir with
+move_scratch(), since the previous one's may be gone.
 """
 from __future__ import annotations
 
@@ -116,10 +120,10 @@ class ChildWorker:
         self._timed_out: WorkerTask | None = None
         self._ended = False
         envelope = {"log_levels": _explicit_log_levels(), "quiet_tensorflow": quiet_tensorflow, "warm_up": warm_up}
-        (self.scratch / "worker.json").write_text(json.dumps(envelope))
-        self._process = subprocess.Popen(python_command("converter.child", "--serve", str(self.scratch)),
+        self._process = subprocess.Popen(python_command("converter.child", "--serve"),
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                          text=True, errors="replace", env={**child_env(), **self.env})
+        self._write_line(envelope)
         self._reader = threading.Thread(target=self._relay, name=f"{name}-worker-output", daemon=True)
         self._reader.start()
 
@@ -132,6 +136,17 @@ class ChildWorker:
     @property
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def idle(self) -> bool:
+        """Alive, never timed out, and no submitted task unfinished: another conversion may use it."""
+        with self._condition:
+            pending = any(t.submitted is not None and not t._done.is_set() for t in self._tasks.values())
+            return self.alive and self._timed_out is None and not pending
 
     def task(self, handler: Callable | str, stage: str, timeout: float | None = None) -> WorkerTask:
         """A new task for `handler`: a module-level function, or "module:function" (a module this process
@@ -157,6 +172,14 @@ class ChildWorker:
                                  + (f"; {self.crash_note}" if self.crash_note else ""))
         return self.ready_at - self.started
 
+    def move_scratch(self, work_dir: str | Path | None) -> None:
+        """Later tasks get their folders in a fresh scratch folder under `work_dir`; the old one goes, with
+        what earlier tasks left there. For an idle worker handed from one conversion to the next."""
+        old, self.scratch = self.scratch, Path(tempfile.mkdtemp(prefix=f"{self.name}-worker-", dir=work_dir))
+        shutil.rmtree(old, ignore_errors=True)
+        with self._condition:        # finished tasks: nothing refers to them any more
+            self._tasks = {i: t for i, t in self._tasks.items() if not t._done.is_set()}
+
     def close(self) -> None:
         """Kill the child (an abandoned task must not write on; its memory goes back to the OS at once)
         and remove the scratch folder. Unfinished tasks fail as crashes."""
@@ -176,11 +199,13 @@ class ChildWorker:
     # ---- internals ----
 
     def _submit(self, task: WorkerTask, request: dict) -> None:
-        line = json.dumps({"task": task.index, "handler": task.handler, "scratch": str(task.scratch),
-                           "request": request})
         task.submitted = time.monotonic()
+        self._write_line({"task": task.index, "handler": task.handler, "scratch": str(task.scratch),
+                          "request": request})
+
+    def _write_line(self, message: dict) -> None:
         try:
-            self._process.stdin.write(line + "\n")
+            self._process.stdin.write(json.dumps(message) + "\n")
             self._process.stdin.flush()
         except (BrokenPipeError, OSError, AttributeError):     # the child is gone: result() says how
             pass
@@ -234,11 +259,11 @@ class ChildWorker:
         return f"the {task.stage} stage's process {how}{last}{note}"
 
 
-# ---- the child's side: `python -P -m converter.child --serve SCRATCH` ----
+# ---- the child's side: `python -P -m converter.child --serve` ----
 
-def serve(scratch: Path) -> int:
-    """Run tasks from stdin until it closes. converter.child.main has set up logging and signals."""
-    envelope = json.loads((scratch / "worker.json").read_text())
+def serve() -> int:
+    """Set up from stdin's first line, then run tasks from it until it closes."""
+    envelope = json.loads(sys.stdin.readline())
     _setup(envelope)
     if envelope["quiet_tensorflow"]:
         from converter.tf_import import import_tensorflow_quietly

@@ -1,13 +1,20 @@
-"""One convert-many worker: a long-lived process that imports TensorFlow, torch and the pipeline once,
-then converts the entries its parent sends, one at a time.
+"""One convert-many worker: a long-lived process that imports torch and the pipeline once, then converts
+the entries its parent sends, one at a time.
+
+Like `convert`, it never imports TensorFlow itself: each conversion's TensorFlow work runs in its two child
+processes (converter/workers.py), which this worker keeps from one entry to the next
+(keep_workers_between_conversions): TensorFlow is imported once per worker, in its TensorFlow child (and
+libtensorflow_cc loaded once in its serving child), not once per entry. A large model's conversion
+(over workers.SHARED_MAX_WEIGHT_BYTES of weights) still gets fresh processes per step, as with `convert`.
 
     python -P -m converter.many.worker SETTINGS_JSON       (started by converter/many/pool.py)
 
 Protocol: the parent writes one JSON line per entry on stdin ({"entry": 3, "argv": [convert flags]}); the
 worker answers on its output with converter/child.py's MARKER lines: {"event": "ready"} once imported, then
 per entry {"event": "started"}, the conversion's log records ({"log": ...}, the progress lines included)
-and {"event": "finished", "result": {...}}. End of stdin ends the worker. Like the pipeline's own children,
-it dies with its parent and ignores Ctrl-C (the parent kills it); its children die with it.
+and {"event": "finished", "result": {...}}. End of stdin ends the worker, its kept children closed first.
+Like the pipeline's own children, it dies with its parent and ignores Ctrl-C (the parent kills it); its
+children die with it (converter.child.die_with_parent: they are started from this main thread).
 
 Between entries, the modules an entry's model code brought in from its --model-path leave sys.modules, so
 that the next entry's `model:Net` is imported from its own --model-path and not found cached.
@@ -34,25 +41,27 @@ def main(argv: list[str]) -> int:
     settings = json.loads(argv[0]) if argv else {}
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.getLogger().handlers[:] = [_ForwardHandler()]      # before TF's import adds a handler of its own
+    logging.getLogger().handlers[:] = [_ForwardHandler()]      # before an import adds a handler of its own
     start = time.perf_counter()
-    from converter.tf_import import import_tensorflow_quietly
+    from converter.tf_import import quiet_tensorflow_on_import
 
-    import_tensorflow_quietly()
+    quiet_tensorflow_on_import()     # a rare path here that does import TF (a diagnosis): no start-up chatter
     import torch  # noqa: F401  (once for every entry: what the pool is for)
 
     import converter.pipeline  # noqa: F401
+    from converter.workers import keep_workers_between_conversions
     for name, level in settings.get("log_levels", {}).items():   # after torch's import sets its own levels
         logging.getLogger(name or None).setLevel(level)
     root = logging.getLogger()
     root.setLevel(min(root.level, logging.INFO))        # the progress lines drive the parent's display
     _send({"event": "ready", "seconds": round(time.perf_counter() - start, 3)})
-    for line in sys.stdin:
-        if line.strip():
-            task = json.loads(line)
-            _send({"event": "started", "entry": task["entry"]})
-            _send({"event": "finished", "entry": task["entry"],
-                   "result": convert_entry(task["argv"], settings.get("debug", False))})
+    with keep_workers_between_conversions():       # TF imported once per worker, in its TF child
+        for line in sys.stdin:
+            if line.strip():
+                task = json.loads(line)
+                _send({"event": "started", "entry": task["entry"]})
+                _send({"event": "finished", "entry": task["entry"],
+                       "result": convert_entry(task["argv"], settings.get("debug", False))})
     return 0
 
 
@@ -103,11 +112,13 @@ def forget_model_modules(before: set[str], model_path: Path) -> list[str]:
 
 
 def _release_caches() -> None:
-    """What one conversion leaves in this process that the next does not need."""
+    """What one conversion leaves in this process that the next does not need. torch._dynamo only if an
+    entry imported it (the export does): importing it to reset nothing took 3.4 s after an entry that
+    failed at load."""
+    dynamo = sys.modules.get("torch._dynamo")
     try:
-        import torch._dynamo
-
-        torch._dynamo.reset()
+        if dynamo is not None:
+            dynamo.reset()
     except Exception:  # noqa: BLE001 - only a memory saving; never fail an entry over it
         pass
     gc.collect()

@@ -1,7 +1,9 @@
 """assets.extra/tf_serving_warmup_requests: PredictRequests TF Serving replays before serving a version.
 
 The file is a TFRecord of PredictionLog records (TF Serving reads at most 1,000). Without it, the
-first real requests pay for graph optimisation and kernel selection.
+first real requests pay for graph optimisation and kernel selection. Records are serialized with their map
+entries (a request's inputs) sorted by key: protobuf's own order depends on the process, and the same
+conversion should write the same bytes in any process.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def write_warmup_requests(version_dir: Path, model_name: str, signature_name: st
         for feeds in feeds_by_batch:
             request = build_predict_request(model_name, signature_name, feeds)
             record = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
-            writer.write(record.SerializeToString())
+            writer.write(record.SerializeToString(deterministic=True))    # map keys sorted
     os.replace(tmp, target)
     log.info("wrote %d warmup requests to %s", len(feeds_by_batch), target)
     return target
@@ -101,7 +103,7 @@ def append_warmup_records(version_dir: Path, records: list[prediction_log_pb2.Pr
         for raw in existing:
             writer.write(raw)
         for record in records:
-            writer.write(record.SerializeToString())
+            writer.write(record.SerializeToString(deterministic=True))    # map keys sorted
     os.replace(tmp, target)
     log.info("added %d warmup requests to %s", len(records), target)
     return target

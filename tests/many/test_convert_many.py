@@ -1,9 +1,11 @@
-"""torch2serving convert-many end to end: example models with 2 workers, a worker killed (SIGKILL) in the
-middle of an entry, and a malformed manifest refused before any worker starts."""
+"""torch2serving convert-many end to end: example models with 2 workers, one worker's entries in the same
+TensorFlow and serving processes, a worker killed (SIGKILL) in the middle of an entry, and a malformed
+manifest refused before any worker starts."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from examples.make_manifest import PROJECT_ROOT, manifest_entry
-from tests.e2e.conftest import example_checkpoints, read_report  # noqa: F401  (fixture re-export)
+from tests.e2e.conftest import convert_args, example_checkpoints, read_report  # noqa: F401  (fixture re-export)
 from tests.reliability.conftest import assert_serving_root_consistent, numeric_versions, staging_folders
 
 yaml = pytest.importorskip("yaml")
@@ -32,6 +34,23 @@ def _command(*args: str) -> list[str]:
 
 def _env() -> dict:
     return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+
+
+def _processes_started_by(pid: int, wait_seconds: float = 10.0) -> list[int]:
+    """Live processes that `pid` started as our children (converter.child.child_env names it in their
+    environment), after up to `wait_seconds` for them to go."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        found = []
+        for environ in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if f"CONVERTER_PARENT_PID={pid}\0".encode() in environ.read_bytes():   # a zombie's is empty
+                    found.append(int(environ.parent.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 @pytest.mark.slow
@@ -74,6 +93,48 @@ def test_a_manifest_of_example_models_converts_with_two_workers(tmp_path, exampl
 
 
 @pytest.mark.slow
+def test_one_workers_entries_share_its_tensorflow_and_serving_processes(tmp_path, example_checkpoints):  # noqa: F811
+    """TensorFlow is imported once per worker: its second entry is converted by the TensorFlow and serving
+    processes its first entry started (the same pids; no start-up in its report), with parity; its children
+    end with it."""
+    two, resnet = example_checkpoints("TwoInTwoOut"), example_checkpoints("TinyResNet")
+    manifest = _manifest(tmp_path, [manifest_entry("two", "TwoInTwoOut", two["state_dict"], "state_dict"),
+                                    manifest_entry("resnet", "TinyResNet", resnet["state_dict"], "state_dict")])
+    done = subprocess.run(_command(manifest, "--workers", 1, "--json", "--verbose"), capture_output=True, text=True,
+                          cwd=tmp_path, env=_env(), timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    summary = json.loads(done.stdout)
+    processes = re.findall(r"^entry (\d) \(\w+\): (tensorflow|serving) process: pid (\d+), (started|kept)",
+                           done.stderr, re.MULTILINE)
+    tensorflow, serving = (pid for _, kind, pid, _ in processes[:2])
+    assert processes == [("1", "tensorflow", tensorflow, "started"), ("1", "serving", serving, "started"),
+                         ("2", "tensorflow", tensorflow, "kept"), ("2", "serving", serving, "kept")]
+    first, second = (read_report(tmp_path / "served" / name / "1") for name in ("two", "resnet"))
+    assert {"tensorflow process start-up", "serving process start-up"} <= set(first["process_seconds"])
+    assert not any(key.endswith("process start-up") for key in second["process_seconds"])
+    for model in summary["models"]:
+        assert model["exit_class"] == "ok" and model["parity_max_abs"] < 1e-4
+        assert read_report(Path(model["version_dir"]))["parity"]["passed"]
+    assert _processes_started_by(summary["workers"][0]["pid"]) == []      # closed when the worker ended
+
+
+@pytest.mark.slow
+def test_the_worker_process_never_imports_tensorflow(tmp_path, example_checkpoints):  # noqa: F811
+    """Its TensorFlow child does: the worker imports torch and the pipeline only, also while converting."""
+    entry = {"entry": 1, "argv": convert_args("TwoInTwoOut", example_checkpoints("TwoInTwoOut")["onnx"], "two",
+                                              tmp_path / "served")}
+    script = ("import io, json, sys\n"
+              "from converter.many.worker import main\n"
+              f"sys.stdin = io.StringIO({json.dumps(json.dumps(entry))} + '\\n')\n"
+              "code = main(['{}'])\n"
+              "print('EXIT', code, 'tensorflow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=_env(),
+                          timeout=600)
+    assert done.stdout.strip() == "EXIT 0 False", done.stderr[-3000:]
+    assert '"exit_code": 0' in done.stderr and (tmp_path / "served" / "two" / "1").is_dir()
+
+
+@pytest.mark.slow
 def test_a_worker_killed_mid_entry_fails_that_entry_only_and_leaves_nothing_half_published(
         tmp_path, example_checkpoints):  # noqa: F811
     resnet, two = example_checkpoints("TinyResNet"), example_checkpoints("TwoInTwoOut")
@@ -95,6 +156,7 @@ def test_a_worker_killed_mid_entry_fails_that_entry_only_and_leaves_nothing_half
     stdout = process.stdout.read()
     assert process.wait(timeout=60) == 4, "".join(lines)[-4000:]
     assert staged_at_kill == [True]            # killed with the SavedModel written, in staging
+    assert _processes_started_by(pid) == []    # its TensorFlow and serving processes died with it
     summary = json.loads(stdout)
     victim, other = sorted(summary["models"], key=lambda m: m["entry"])
     assert (victim["exit_class"], victim["exit_code"], victim["version"]) == ("crashed", 4, None)
@@ -125,9 +187,18 @@ def test_a_malformed_manifest_is_one_line_naming_the_entry_and_field_and_starts_
 
 @pytest.mark.slow
 def test_a_failed_entry_and_a_timed_out_one_are_reported_and_the_run_goes_on(tmp_path, example_checkpoints):  # noqa: F811
-    two = example_checkpoints("TwoInTwoOut")
+    """The slow entry's model class sleeps when built: a small conversion in a worker's kept processes can
+    finish within the 3 s."""
+    (tmp_path / "slow_model.py").write_text("import time\n"
+                                            "from examples.models import TwoInTwoOut\n\n\n"
+                                            "class Slow(TwoInTwoOut):\n"
+                                            "    def __init__(self):\n"
+                                            "        time.sleep(60)\n"
+                                            "        super().__init__()\n")
+    slow_entry = {**manifest_entry("slow", "TwoInTwoOut", example_checkpoints("TwoInTwoOut")["state_dict"],
+                                   "state_dict"), "model_class": "slow_model:Slow", "model_path": str(tmp_path)}
     manifest = _manifest(tmp_path, [{"name": "missing", "checkpoint": "nowhere.pt", "input": ["x:float32:1x4"]},
-                                    manifest_entry("slow", "TwoInTwoOut", two["onnx"], "onnx")])
+                                    slow_entry])
     done = subprocess.run(_command(manifest, "--workers", 1, "--timeout", 3, "--json"), capture_output=True,
                           text=True, cwd=tmp_path, env=_env(), timeout=600)
     assert done.returncode == 4, done.stderr[-3000:]            # the highest: a timeout counts as 4

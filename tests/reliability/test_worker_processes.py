@@ -70,6 +70,55 @@ def test_one_process_and_a_process_per_step_publish_the_same_version(example_che
         assert result.report["tool_versions"]["tensorflow"]
 
 
+def test_kept_workers_serve_the_next_small_conversion_and_never_a_large_one(example_checkpoints, tmp_path,
+                                                                             monkeypatch):
+    """keep_workers_between_conversions() (convert-many's workers): a second small conversion runs in the
+    first one's processes and publishes the same files with the same parity; a large model gets fresh ones."""
+    import converter.workers as workers
+    from converter.pipeline import convert
+
+    checkpoint = example_checkpoints("TwoInTwoOut")["state_dict"]
+    started = _count_workers(monkeypatch)
+    with workers.keep_workers_between_conversions():
+        first = convert(_config(checkpoint, tmp_path / "root"))
+        second = convert(_config(checkpoint, tmp_path / "root"))
+        assert started == {"tensorflow": 1, "serving": 1} and second.version == 2
+        assert "tensorflow process start-up" in first.report["process_seconds"]
+        assert not any(key.endswith("process start-up") for key in second.report["process_seconds"])
+        for relative in PUBLISHED_FILES[1:]:
+            assert (first.version_dir / relative).read_bytes() == (second.version_dir / relative).read_bytes(), \
+                relative
+        assert _numbered_functions(first.version_dir) == _numbered_functions(second.version_dir)
+        assert first.report["parity"] == second.report["parity"] and second.report["parity"]["passed"]
+        monkeypatch.setattr(workers, "SHARED_MAX_WEIGHT_BYTES", 0)
+        convert(_config(checkpoint, tmp_path / "root"))
+        # the kept workers are closed once the size is known; translation, verification and the C API
+        # check then get fresh processes as without keeping, and none is kept after
+        assert started == {"tensorflow": 1 + 2, "serving": 1 + 1} and workers._kept == {}
+
+
+def _numbered_functions(version_dir) -> str:
+    """saved_model.pb as text, TF's generated function names numbered by creation order: TF names each one
+    `__inference_<name>_<N>` from a counter of the process, so a kept TensorFlow worker's second SavedModel
+    has `__inference__serve_135` where a fresh process's has `__inference__serve_23`, nothing else differing."""
+    import re
+
+    from google.protobuf import text_format
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    text = text_format.MessageToString(saved_model_pb2.SavedModel.FromString(
+        (version_dir / "saved_model.pb").read_bytes()))
+    pattern = re.compile(r"(__inference_\w+?)_(\d+)\b")
+    order = {n: i for i, n in enumerate(sorted({int(m.group(2)) for m in pattern.finditer(text)}))}
+    saved = text_format.Parse(pattern.sub(lambda m: f"{m.group(1)}_#{order[int(m.group(2))]}", text),
+                              saved_model_pb2.SavedModel())
+    for meta_graph in saved.meta_graphs:       # the library is in name order: the new names' order
+        functions = sorted(meta_graph.graph_def.library.function, key=lambda f: f.signature.name)
+        del meta_graph.graph_def.library.function[:]
+        meta_graph.graph_def.library.function.extend(functions)
+    return text_format.MessageToString(saved)
+
+
 @pytest.mark.parametrize("victim", ["tensorflow", "serving"])
 def test_a_worker_killed_mid_conversion_publishes_nothing(example_checkpoints, tmp_path, monkeypatch, victim):
     """SIGKILL the TensorFlow worker as verification starts, or the serving worker as the C API check starts:
