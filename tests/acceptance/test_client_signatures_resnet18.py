@@ -92,12 +92,15 @@ def test_four_signatures_published_and_verified(published):
     assert all(row["passed"] for row in report["parity"]["rows"])
 
 
+def _client(server, signature: str, rest: bool):
+    return make_client(Target(server.rest_address if rest else server.grpc_address, "resnet18", signature), rest=rest)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("rest", [False, True], ids=["grpc", "rest"])
 def test_image_bytes_match_pytorch_on_torchvision_preprocessing(published, server, images, rest):
     model = published[2]
-    address = server.rest_address if rest else server.grpc_address
-    client = make_client(Target(address, "resnet18", "predict_image_bytes"), rest=rest)
+    client = _client(server, "predict_image_bytes", rest)
     got = client.predict({"image_bytes": np.array(images, dtype=object)})
     expected = pytorch_logits(model, images)
     np.testing.assert_allclose(got["logits"], expected, atol=1e-4, rtol=1e-3)
@@ -112,8 +115,7 @@ def test_image_bytes_match_pytorch_on_torchvision_preprocessing(published, serve
 @pytest.mark.parametrize("rest", [False, True], ids=["grpc", "rest"])
 def test_classify_api_returns_the_labelled_top_k(published, server, images, rest):
     model = published[2]
-    address = server.rest_address if rest else server.grpc_address
-    client = make_client(Target(address, "resnet18", "classify"), rest=rest)
+    client = _client(server, "classify", rest)
     results = client.classify([{"image/encoded": data} for data in images])
     expected = pytorch_logits(model, images)
     for row, logits in zip(results, expected, strict=True):
