@@ -13,7 +13,8 @@ stage, a TensorFlow child, a C API child), measured on their own.
 
 With several code versions, runs alternate between them (round by round), so that a host slowing down
 affects all alike. The load average (`uptime`) is recorded beside every conversion. Results:
-benchmarks/results/conversion_time-<UTC stamp>.json and .md. Targets (this 2-core machine): TinyResNet
+benchmarks/results/conversion_time-<UTC stamp>.json and .md, and conversion_time-latest.json (the docs' tables,
+`python -m benchmarks.tables`). Targets (this 2-core machine): TinyResNet
 end to end <= 15 s, ResNet-50 from a trace <= 30 s.
 """
 from __future__ import annotations
@@ -297,7 +298,8 @@ def main(argv=None) -> int:
     result = {"stamp": stamp, "machine": machine(), "runs": args.runs, "models": models, "columns": columns}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"conversion_time-{stamp}.json").write_text(json.dumps(result, indent=1))
+    for name in (f"conversion_time-{stamp}.json", "conversion_time-latest.json"):     # latest: the docs' tables
+        (out / name).write_text(json.dumps(result, indent=1))
     text = markdown(result)
     (out / f"conversion_time-{stamp}.md").write_text(text)
     print()

@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                and all(r["exit_code"] == 0 for r in singles["runs"]),
                "import_reuse": import_reuse(many["summary"])}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"convert_many-{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
+    for name in (f"convert_many-{stamp}.json", "convert_many-latest.json"):     # latest: the docs' tables
+        (args.out / name).write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
     (args.out / f"convert_many-{stamp}.md").write_text(text)
     print(text)

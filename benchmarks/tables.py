@@ -15,7 +15,8 @@ block by hand: rerun the benchmark (or fix the renderer) and regenerate. tests/b
 checks that the committed blocks equal what this module renders from the committed results files.
 
 Results files read here: benchmarks/run.py's `<UTC stamp>.json` and `latest.json` (benchmarks/report.py),
-benchmarks/large_model.py's `large_model.json`, and the model zoo's `zoo-latest.json`
+benchmarks/large_model.py's `large_model.json`, conversion_time.py's and convert_many.py's `*-latest.json`,
+and the model zoo's `zoo-latest.json`
 (`python -m benchmarks.zoo`, benchmarks/zoo/report.py). While zoo-latest.json does not exist the zoo tables
 say "zoo results pending" instead of failing.
 """
@@ -455,6 +456,57 @@ def render_client_payload(results: Path, name: str = "client_payload.json") -> s
             + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}, {_machine(data)}"))
 
 
+# ----------------------------------------------------------- conversion time and convert-many (issue 20)
+
+CONVERSION_TIME_FILE = "conversion_time-latest.json"
+CONVERT_MANY_FILE = "convert_many-latest.json"
+CONVERSION_MODELS = {"tiny_resnet": "the bundled TinyResNet", "resnet50_trace": "a torchvision ResNet-50 trace"}
+
+
+def _body(markdown: str) -> str:
+    """A benchmark's own markdown report without its title, its sections one level down."""
+    return markdown.split("\n", 2)[2].strip().replace("\n## ", "\n### ")
+
+
+def render_conversion_time(results: Path) -> str:
+    from benchmarks.conversion_time import markdown
+
+    data = _load(results, CONVERSION_TIME_FILE)
+    return _body(markdown(data)) + "\n\n" + _source_line(
+        f"`{RESULTS_PREFIX}{CONVERSION_TIME_FILE}`, {_stamp_date(data['stamp'])}, {data['machine']}")
+
+
+def render_convert_many(results: Path) -> str:
+    from benchmarks.convert_many import markdown
+
+    data = _load(results, CONVERT_MANY_FILE)
+    return _body(markdown(data)) + "\n\n" + _source_line(
+        f"`{RESULTS_PREFIX}{CONVERT_MANY_FILE}`, {_stamp_date(data['stamp'])}, {data['cpus']} cores")
+
+
+def render_readme_conversion(results: Path) -> str:
+    """Two sentences: end-to-end conversion seconds against their targets, and convert-many against single runs."""
+    from benchmarks.conversion_time import TARGETS
+    from benchmarks.convert_many import TARGET_RATIO
+
+    timing, many = _load(results, CONVERSION_TIME_FILE), _load(results, CONVERT_MANY_FILE)
+    first, last = timing["columns"][0], timing["columns"][-1]
+    parts = []
+    for model, label in CONVERSION_MODELS.items():
+        wall = last["models"][model]["wall"]["median"]
+        before = (f"; {first['models'][model]['wall']['median']:.1f} s at {first['label']}"
+                  if first is not last else "")
+        parts.append(f"{label} in **{wall:.1f} s** (target {TARGETS[model]:.0f} s{before})")
+    return (f"Converting, verification included (median of {timing['runs']} runs): {' and '.join(parts)}. "
+            f"`convert-many` of {many['entries']} models with {many['workers']} workers: "
+            f"**{many['convert_many']['wall_seconds']:.0f} s** against {many['single_runs']['wall_seconds']:.0f} s "
+            f"as single runs (ratio {many['ratio']:.2f}, target < {TARGET_RATIO}). "
+            + _source_line(f"`{RESULTS_PREFIX}{CONVERSION_TIME_FILE}`, {_stamp_date(timing['stamp'])}",
+                           f"`{RESULTS_PREFIX}{CONVERT_MANY_FILE}`, {_stamp_date(many['stamp'])}",
+                           f"{timing['machine']}")
+            + " Breakdown: [docs/performance.md](docs/performance.md#conversion-time).")
+
+
 # ----------------------------------------------------------------------------------------- the blocks
 
 @dataclass(frozen=True)
@@ -479,6 +531,9 @@ BLOCKS: dict[str, Block] = {
     "client-payload": Block(("client_payload.json",), render_client_payload),
     "zoo-summary": Block((ZOO_FILE,), render_zoo_summary),
     "zoo-failures": Block((ZOO_FILE,), render_zoo_failures),
+    "conversion-time": Block((CONVERSION_TIME_FILE,), render_conversion_time),
+    "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
+    "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
 }
 
 

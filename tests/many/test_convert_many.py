@@ -217,8 +217,11 @@ def test_ctrl_c_or_sigterm_stops_the_workers_and_reports_what_did_not_finish(tmp
     two = example_checkpoints("TwoInTwoOut")
     manifest = _manifest(tmp_path, [manifest_entry("a", "TwoInTwoOut", two["onnx"], "onnx"),
                                     manifest_entry("b", "TwoInTwoOut", two["onnx"], "onnx")])
+    # SIGINT back to its default first, as in a terminal: a test run started in the background of a
+    # non-interactive shell inherits SIGINT ignored, and Python then never raises KeyboardInterrupt
     process = subprocess.Popen(_command(manifest, "--workers", 1, "--json"), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env())
+                               stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env(),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in process.stderr:
         if line.strip() == "entry 1 (a): passes":
             process.send_signal(stop)
