@@ -160,6 +160,18 @@ class ZooModule(nn.Module):
 
 
 @torch.no_grad()
+def randomize_zero_weights(module: nn.Module, std: float = 0.02) -> int:
+    """Give small random weights to the Linear and convolution layers that their library initialises to zero
+    (torchvision's ViT head, timm's MLP-Mixer and ResMLP heads): with them every output is 0 and parity would
+    compare zeros. Returns how many layers were changed (seed torch first for reproducibility)."""
+    layers = [m for m in module.modules() if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))
+              and m.weight is not None and not m.weight.any()]
+    for layer in layers:
+        nn.init.normal_(layer.weight, std=std)
+    return len(layers)
+
+
+@torch.no_grad()
 def calibrate_batchnorm(module: nn.Module, make_batch, batches: int = 4) -> int:
     """Set BatchNorm running statistics from a few random batches (train-mode forwards, cumulative average),
     so the eval-mode outputs are not degenerate; returns how many BatchNorm layers were calibrated."""

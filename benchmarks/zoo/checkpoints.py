@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.zoo.architectures import ZooModule, calibrate_batchnorm
+from benchmarks.zoo.architectures import ZooModule, calibrate_batchnorm, randomize_zero_weights
 from benchmarks.zoo.catalogue import BY_NAME, ZooModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,7 @@ def example_inputs(model: ZooModel, batch: int, seed: int) -> tuple[torch.Tensor
 def build_calibrated(model: ZooModel) -> ZooModule:
     torch.manual_seed(0)
     module = ZooModule(model.arch)
+    randomize_zero_weights(module)
     calibrate_batchnorm(module, lambda index: example_inputs(model, 4, 100 + index))
     return module.eval()
 

@@ -73,3 +73,17 @@ def test_latency_child_measures_a_converted_model(work):
         assert entry[batch]["ratio"] == pytest.approx(entry[batch]["ours_ms"] / entry[batch]["onnxruntime_ms"],
                                                       rel=1e-2)
         assert entry[batch]["ours_vs_onnxruntime_max_abs"] < 1e-3     # both timed graphs compute the same
+
+
+def test_layers_initialised_to_zero_get_random_weights_and_the_others_stay():
+    import torch
+
+    from benchmarks.zoo.architectures import randomize_zero_weights
+
+    torch.manual_seed(0)
+    body, head = torch.nn.Conv2d(3, 4, 3), torch.nn.Linear(4, 10)
+    torch.nn.init.zeros_(head.weight)              # as torchvision's ViT initialises its head
+    before = body.weight.clone()
+    assert randomize_zero_weights(torch.nn.Sequential(body, head)) == 1
+    assert head.weight.abs().min() > 0 and 0.01 < float(head.weight.std()) < 0.04
+    assert torch.equal(body.weight, before)
