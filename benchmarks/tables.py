@@ -427,6 +427,9 @@ def render_readme_speed(results: Path) -> str:
             converted = sum(1 for r in group if r.get("converted"))
             lines.append(f"| zoo: {lib} | {converted}/{len(group)} | {_stats_cell(_stats(group, '1'))} | "
                          f"{_stats_cell(_stats(group, '8'))} | |")
+        converted = sum(1 for r in records if r.get("converted"))
+        lines.append(f"| **zoo: all** | **{converted}/{len(records)}** | {_stats_cell(_stats(records, '1'))} | "
+                     f"{_stats_cell(_stats(records, '8'))} | |")
     shown = ("resnet50", "bert_base_encoder")
     for key in shown:
         entry = run["models"].get(key)
