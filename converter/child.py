@@ -188,9 +188,14 @@ class ChildProcess:
 
     def _crash_message(self, stage: str, returncode: int) -> str:
         how = (f"did not finish within {self.timeout:g} s" if self._timed_out else _describe_exit(returncode))
-        last = f"; last output: {self._tail[-1][:300]}" if self._tail else ""
-        note = f"; {self.crash_note}" if self.crash_note else ""
-        return f"the {stage} stage's process {how}{last}{note}"
+        return crash_message(stage, how, self._tail, self.crash_note)
+
+
+def crash_message(stage: str, how: str, tail: list[str], note: str = "") -> str:
+    """The one line for a child process that ended without a result: the stage, how it ended (`how`), its
+    last output line and `note` (e.g. that nothing was published)."""
+    last = f"; last output: {tail[-1][:300]}" if tail else ""
+    return f"the {stage} stage's process {how}{last}" + (f"; {note}" if note else "")
 
 
 def _describe_exit(returncode: int) -> str:

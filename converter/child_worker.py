@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from converter.child import (MARKER, ChildContext, _describe_exit, _emit_record, _explicit_log_levels, _send,
+from converter.child import (MARKER, ChildContext, _describe_exit, crash_message, _emit_record, _explicit_log_levels, _send,
                              _setup, _write_result, child_env, python_command)
 from converter.errors import ConverterError, error_from_dict, error_to_dict
 
@@ -254,9 +254,7 @@ class ChildWorker:
             how = f"did not finish within {task.timeout:g} s"
         else:
             how = self._how_it_ended()
-        last = f"; last output: {self._tail[-1][:300]}" if self._tail else ""
-        note = f"; {self.crash_note}" if self.crash_note else ""
-        return f"the {task.stage} stage's process {how}{last}{note}"
+        return crash_message(task.stage, how, self._tail, self.crash_note)
 
 
 # ---- the child's side: `python -P -m converter.child --serve` ----
