@@ -13,16 +13,20 @@ BATCHES = ("1", "8")
 
 
 def machine() -> dict:
-    cpu = platform.processor() or ""
+    cpu, flags = platform.processor() or "", set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith("model name") and not flags:
                 cpu = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
                 break
     except OSError:
         pass
+    # TF picks oneDNN kernels by default only on AVX-512 CPUs, Eigen's otherwise: every ratio depends on it
+    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "platform": platform.platform(),
+    return {"cpu": cpu, "vector_isa": vector, "cores": os.cpu_count(), "usable_cores": usable, "platform": platform.platform(),
             "load_average": [round(v, 2) for v in os.getloadavg()]}
 
 

@@ -132,6 +132,32 @@ def _pad(node, perm, opset):
     return Remap([perm], [_set_input(1, new, f"{node.name or 'pad'}_pads")])
 
 
+def _resize(node, perm, opset):
+    """Resize's per-axis roi/scales/sizes follow the axes (or its opset-18 `axes` attribute does)."""
+    if "axes" in node.attributes:
+        return Remap([perm], [_set_attr("axes", [perm[a + len(perm) if a < 0 else a] for a in ints_attr(node, "axes")])])
+    source = np.argsort(perm)                           # x axis k was y axis source[k]
+    edits = []
+    for index in ((1,) if opset < 11 else (1, 2, 3)):
+        value = node.inputs[index] if len(node.inputs) > index else None
+        if value is None:
+            continue
+        array = constant_array(value)
+        if array is None:
+            return None                                   # computed at run time: left in its layout
+        array = array.reshape(-1)
+        if array.size == 0:
+            continue
+        if index == 1 and opset >= 11:                    # roi: [starts..., ends...]
+            half = len(perm)
+            array = np.concatenate([array[:half][source], array[half:][source]])
+        else:
+            array = array[source]
+        role = "scales" if opset < 11 else ("roi", "scales", "sizes")[index - 1]
+        edits.append(_set_input(index, array, f"{node.name or 'resize'}_{role}"))
+    return Remap([perm], edits)
+
+
 _UNARY = ("Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Gelu",
           "Erf", "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin",
           "Cos", "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Identity", "Cast", "Not", "IsNaN",
@@ -151,6 +177,7 @@ LAYOUT_OPS: dict[str, Rule] = {
     "Split": Rule(_first, _split),
     "Slice": Rule(_first, _slice),
     "Pad": Rule(_first, _pad),
+    "Resize": Rule(_first, _resize),
 }
 
 # Every converter.fused op the fusion passes write, with its rule: Gelu and ResidualAdd are elementwise;

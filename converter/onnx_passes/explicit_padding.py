@@ -2,6 +2,8 @@
 
 TF's conv and pool kernels know only SAME (extra pixel at the end, like ONNX SAME_UPPER) and VALID.
 - pads that are exactly TF's SAME or VALID (on the known input size) become auto_pad=SAME_UPPER/VALID;
+- a depthwise Conv whose pads SAME cannot express (PyTorch's symmetric pads at stride 2: SAME puts the extra
+  pixel at the end) gets zero taps added to its kernel so that SAME's pads line the kernel up exactly;
 - any other pads (asymmetric, SAME_LOWER, ceil_mode's extension) become an explicit `Pad` node
   (0 for Conv/LpPool and AveragePool with count_include_pad=1, -inf for MaxPool) and the op runs VALID.
 Left as they are (the translation computes them exactly): 2-D MaxPool (TF's MaxPool takes explicit pads,
@@ -17,9 +19,8 @@ import math
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, ensure_shapes, fresh_name,
-                                           int_attr, ints_attr,
-                                           str_attr)
+from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, constant_array, ensure_shapes,
+                                           fresh_name, int_attr, ints_attr, str_attr)
 
 __all__ = ["ExplicitPaddingPass", "resolve_pads"]
 
@@ -72,6 +73,8 @@ def _rewrite(graph: ir.Graph, node: ir.Node) -> bool:
         return False
     if min(begin + end) < 0:
         return False
+    if op == "Conv" and not any(extra) and not dilated and _extend_depthwise_kernel(graph, node, spatial, begin, end):
+        return True
     return _insert_pad(graph, node, begin, [e + c for e, c in zip(end, extra)])
 
 
@@ -126,6 +129,51 @@ def _kernel(node: ir.Node) -> list[int] | None:
     if weight is None or weight.shape is None or not all(isinstance(d, int) for d in weight.shape):
         return None
     return list(weight.shape)[2:]
+
+
+# Zero taps may grow a kernel's area by at most this factor (3x3 -> 4x4 is 1.78).
+MAX_KERNEL_GROWTH = 2.0
+
+
+def _extend_depthwise_kernel(graph: ir.Graph, node: ir.Node, spatial: list[int | None], begin, end) -> bool:
+    """Zero taps before/after a depthwise kernel so that TF's SAME pads give exactly ONNX's output: no Pad.
+
+    A depthwise conv is memory-bound: TF's Pad is a full extra pass over the activation (in MobileNetV3 its
+    five Pads took as long as its eleven depthwise convs), while the zero taps cost a few multiply-adds per
+    output. Measured 10-40% faster per layer with Eigen's and oneDNN's kernels, outputs bit-identical. (A tap
+    of zero still multiplies the value under it: an inf or NaN there gives NaN where PyTorch skips it.) Dense
+    convs keep the Pad: there the taps would cost real FLOPs (ResNet's 3x3 stride-2 convs: +78%)."""
+    weight = node.inputs[1]
+    array = constant_array(weight)
+    group = int_attr(node, "group", 1)
+    if (array is None or array.ndim != len(spatial) + 2 or group == 1 or array.shape[1] != 1
+            or None in spatial or len(weight.uses()) != 1):
+        return False
+    strides = ints_attr(node, "strides", [1] * len(spatial))
+    taps = [_zero_taps(n, s, k, b, e) for n, s, k, b, e in zip(spatial, strides, array.shape[2:], begin, end)]
+    if None in taps or np.prod([k + a + z for k, (a, z) in zip(array.shape[2:], taps)]) > \
+            MAX_KERNEL_GROWTH * np.prod(array.shape[2:]):
+        return False
+    extended = np.pad(array, [(0, 0), (0, 0), *taps])
+    node.replace_input_with(1, add_initializer(graph, f"{node.name or 'conv'}_same_kernel", extended))
+    if "kernel_shape" in node.attributes:
+        node.attributes["kernel_shape"] = ir.AttrInt64s("kernel_shape", list(extended.shape[2:]))
+    _set_auto_pad(node, "SAME_UPPER")
+    logger.debug("%s: pads %s/%s as SAME with zero taps %s", node.name, begin, end, taps)
+    return True
+
+
+def _zero_taps(size: int, stride: int, kernel: int, begin: int, end: int) -> tuple[int, int] | None:
+    """(before, after) zero taps for which SAME over the longer kernel reads what ONNX's pads do: the same
+    output length and the real taps at the same offset. None when no such pair exists."""
+    out = (size + begin + end - kernel) // stride + 1
+    if out != -(-size // stride):         # SAME's output length is ceil(size / stride)
+        return None
+    for extra in range(1, kernel + 1):
+        for before in range(extra + 1):
+            if _same_total(size, stride, kernel + extra) // 2 - before == begin:
+                return before, extra - before
+    return None
 
 
 def _set_auto_pad(node: ir.Node, auto_pad: str) -> bool:

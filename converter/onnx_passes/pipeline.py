@@ -15,6 +15,7 @@ from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
+from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
 from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
@@ -49,6 +50,9 @@ def canonical_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
 def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
     """Passes that shape the graph for TensorFlow (may introduce converter.nhwc and converter.fused ops)."""
     passes: list[ir.passes.PassBase] = [
+        # Shape arithmetic the static sizes already fix (reshape targets, resize sizes) is done once here
+        # instead of on every request; Resize then names the axes it changes.
+        FoldShapeArithmeticPass(),
         # Large Constant nodes (some exporters put weights there) become initializers, so the translator
         # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
         LiftConstantsToInitializersPass(size_limit=256),

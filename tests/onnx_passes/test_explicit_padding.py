@@ -150,3 +150,37 @@ def test_pass_reports_nothing_to_do_twice():
     assert modified
     _, modified_again = _apply_pass(once)
     assert not modified_again
+
+
+DEPTHWISE_CASES = [  # (size, kernel, stride, pads (symmetric), kernel after the pass or None: a Pad node)
+    (8, 3, 2, 1, 4), (10, 5, 2, 2, 6), (12, 7, 2, 3, 8),    # MobileNet/EfficientNet's stride-2 layers
+    (9, 3, 2, 1, 3), (11, 5, 2, 2, 5),                       # odd sizes: these pads are TF's SAME already
+    (9, 3, 3, 1, None),                                      # would need 5x5: more than twice the taps
+    (8, 3, 1, 2, None),                                      # output longer than SAME's: no taps align it
+]
+
+
+@pytest.mark.parametrize("size,k,s,p,grown", DEPTHWISE_CASES)
+def test_depthwise_conv_pads_become_zero_taps_or_pad(size, k, s, p, grown):
+    """Where SAME over a kernel grown by zero taps reads what ONNX's pads read, the pass grows the kernel
+    (no Pad node); elsewhere it pads explicitly. Either way the numbers are PyTorch's."""
+    channels = 6
+    x = RNG.standard_normal((2, channels, size, size)).astype(np.float32)
+    w = RNG.standard_normal((channels, 1, k, k)).astype(np.float32)
+    attrs = dict(kernel_shape=[k, k], strides=[s, s], pads=[p] * 4, group=channels)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=s, padding=p, groups=channels).numpy()
+    rewritten = _check(_model("Conv", x.shape, attrs, w), x, expected,
+                       expect_ops=["Conv"] if grown else ["Pad", "Conv"])
+    conv = rewritten.graph.node[-1]
+    kernel = numpy_helper.to_array(next(t for t in rewritten.graph.initializer if t.name == conv.input[1]))
+    assert kernel.shape == (channels, 1, grown or k, grown or k)
+    assert np.count_nonzero(kernel) == np.count_nonzero(w)       # only zero taps were added
+
+
+def test_dense_conv_keeps_the_pad():
+    """Zero taps would cost a dense conv real FLOPs: its stride-2 pads stay an explicit Pad."""
+    x = RNG.standard_normal((1, 4, 8, 8)).astype(np.float32)
+    w = RNG.standard_normal((5, 4, 3, 3)).astype(np.float32)
+    attrs = dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1).numpy()
+    _check(_model("Conv", x.shape, attrs, w), x, expected, expect_ops=["Pad", "Conv"])

@@ -1,0 +1,112 @@
+"""Resize in the channels-last layout: the layout passes move transposes through it (its per-axis scales,
+sizes and roi follow the axes; sizes computed from Shape are resolved by FoldShapeArithmeticPass first), and there the translation runs TF's own ResizeBilinear / ResizeNearestNeighbor
+where they sample exactly as ONNX does (gathers otherwise). Checked against torch's F.interpolate as users
+write it, through both exporters, and against onnxruntime on channels-last single-node models."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import onnx
+import pytest
+import tensorflow as tf
+import torch
+import torch.nn.functional as F
+
+from converter.backend import prepare
+from converter.onnx_passes.cancel_transposes import CancelTransposesPass
+from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
+from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
+from converter.tf_ops.module import OnnxModule
+from tests.onnx_passes._helpers import run_passes
+from tests.tf_ops._tensor_case import assert_matches_onnxruntime, single_node_model
+
+RNG = np.random.default_rng(3)
+
+
+class ConvResizeConv(torch.nn.Module):
+    def __init__(self, **interpolate):
+        super().__init__()
+        self.first, self.second = torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.Conv2d(8, 4, 3, padding=1)
+        self.interpolate = interpolate
+
+    def forward(self, x):
+        return self.second(F.interpolate(torch.relu(self.first(x)), **self.interpolate))
+
+
+def _export_with_dynamic_batch(module, x, dynamo: bool) -> onnx.ModelProto:
+    """As the conversion exports: a dynamic batch, so sizes taken from the input's shape stay run-time values."""
+    if dynamo:
+        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"],
+                                 dynamic_shapes={"x": {0: torch.export.Dim("batch")}}).model_proto
+    buffer = io.BytesIO()
+    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}})
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def _translated_op_types(model: onnx.ModelProto, x: np.ndarray) -> set[str]:
+    module = OnnxModule(model)
+    name = model.graph.input[0].name
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *x.shape[1:]], tf.float32)], autograph=False)
+    def run(value):
+        return module.run({name: value})
+
+    return {op.type for op in run.get_concrete_function().graph.get_operations()}
+
+
+INTERPOLATE = [  # (F.interpolate arguments, the TF kernel expected, or None: the gather form)
+    (dict(scale_factor=2, mode="bilinear", align_corners=False), "ResizeBilinear"),
+    (dict(size=(11, 7), mode="bilinear", align_corners=False), "ResizeBilinear"),
+    (dict(scale_factor=2, mode="bilinear", align_corners=True), "ResizeBilinear"),
+    (dict(scale_factor=0.5, mode="bilinear", align_corners=False), "ResizeBilinear"),
+    (dict(scale_factor=2, mode="nearest"), "ResizeNearestNeighbor"),
+    (dict(scale_factor=4, mode="nearest"), "ResizeNearestNeighbor"),
+    (dict(scale_factor=3, mode="nearest"), None),        # TF's float32 index math is exact at powers of two only
+    (dict(scale_factor=2, mode="bicubic", align_corners=False), None),
+]
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+@pytest.mark.parametrize("interpolate,kernel", INTERPOLATE, ids=[str(i[0]) for i in INTERPOLATE])
+def test_resize_runs_channels_last_with_torch_numbers(interpolate, kernel, dynamo):
+    torch.manual_seed(0)
+    module = ConvResizeConv(**interpolate).eval()
+    x = RNG.standard_normal((2, 3, 10, 12)).astype(np.float32)
+    with torch.no_grad():
+        expected = module(torch.from_numpy(x)).numpy()
+    rewritten, _ = run_passes(_export_with_dynamic_batch(module, torch.from_numpy(x), dynamo),
+                              [FoldShapeArithmeticPass(), ConvertToNhwcPass(), CancelTransposesPass()])
+    transposes = [n for n in rewritten.graph.node if n.op_type == "Transpose"]
+    if "size" in interpolate and not dynamo:   # sizes from Shape at run time; opset 17 has no Resize `axes`
+        kernel, borders = None, 4
+    else:
+        borders = 2                            # only at the graph's input and output: Resize runs channels-last
+    assert len(transposes) == borders
+    np.testing.assert_allclose(prepare(rewritten).run([x])[0], expected, rtol=1e-4, atol=2e-5)
+    op_types = _translated_op_types(rewritten, x)
+    if kernel:
+        assert kernel in op_types and "GatherV2" not in op_types
+    else:
+        assert not {"ResizeBilinear", "ResizeNearestNeighbor"} & op_types
+
+
+CHANNELS_LAST = [  # Resize over axes 1 and 2 of an NHWC tensor, the attributes torch and others export
+    dict(sizes=[9, 13], mode="linear", coordinate_transformation_mode="half_pixel"),
+    dict(sizes=[12, 16], mode="linear", coordinate_transformation_mode="pytorch_half_pixel"),
+    dict(sizes=[11, 5], mode="linear", coordinate_transformation_mode="align_corners"),
+    dict(sizes=[12, 4], mode="linear", coordinate_transformation_mode="asymmetric"),
+    dict(sizes=[12, 16], mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+    dict(sizes=[12, 16], mode="nearest"),                                  # half_pixel, round: the gathers
+    dict(sizes=[7, 13], mode="linear", coordinate_transformation_mode="half_pixel_symmetric"),
+]
+
+
+@pytest.mark.parametrize("attrs", CHANNELS_LAST, ids=lambda a: f"{a['mode']}-{a.get('coordinate_transformation_mode')}")
+def test_channels_last_resize_matches_onnxruntime(attrs):
+    image = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)
+    constants = {"sizes": np.int64(attrs.pop("sizes"))}
+    model = single_node_model("Resize", {"x": image}, ["y"], 19, constants, node_inputs=["x", "", "", "sizes"],
+                              axes=[1, 2], **attrs)
+    assert_matches_onnxruntime(model, {"x": image}, rtol=1e-5, atol=1e-6)
