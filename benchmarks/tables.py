@@ -510,6 +510,26 @@ def render_readme_conversion(results: Path) -> str:
             + " Breakdown: [docs/performance.md](docs/performance.md#conversion-time).")
 
 
+# ------------------------------------------------------------------- where the time goes (issue 18)
+
+BREAKDOWN_FILE = "op_breakdown-latest.json"
+HANDWRITTEN_FILE = "handwritten_bert.json"
+
+
+def render_op_breakdown(results: Path) -> str:
+    from benchmarks.zoo.breakdown import markdown
+
+    data = _load(results, BREAKDOWN_FILE)
+    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{BREAKDOWN_FILE}`, {data['date']}")
+
+
+def render_handwritten_bert(results: Path) -> str:
+    from benchmarks.handwritten_bert import markdown
+
+    data = _load(results, HANDWRITTEN_FILE)
+    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{HANDWRITTEN_FILE}`, {data['date']}")
+
+
 # ----------------------------------------------------------------------------------------- the blocks
 
 @dataclass(frozen=True)
@@ -537,6 +557,8 @@ BLOCKS: dict[str, Block] = {
     "conversion-time": Block((CONVERSION_TIME_FILE,), render_conversion_time),
     "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
+    "op-breakdown": Block((BREAKDOWN_FILE,), render_op_breakdown),
+    "handwritten-bert": Block((HANDWRITTEN_FILE,), render_handwritten_bert),
 }
 
 

@@ -10,7 +10,7 @@ kernel environment a server may run TF in:
 
 Each (model, environment) runs in a child process (TF reads these variables once, at import). Besides the op
 types, it records how many nodes each runtime executes per request: TF's fixed cost is per executed node.
-Writes benchmarks/results/op_breakdown-<stamp>.json and op_breakdown-latest.json. Needs an idle machine."""
+Writes benchmarks/results/op_breakdown-<stamp>.{json,md} and op_breakdown-latest.{json,md}. Needs an idle machine."""
 from __future__ import annotations
 
 import json
@@ -114,6 +114,35 @@ def measure(model_name: str, work: Path, batches, runs: int, warmup: int) -> dic
     return result
 
 
+def _top_ops(profile: dict, count: int = 3) -> str:
+    """The op types with most of the traced op time, as shares of it."""
+    total = profile["op_us"] or 1
+    top = sorted(profile["ops"].items(), key=lambda kv: -kv[1]["us"])[:count]
+    return ", ".join(f"{op} {100 * entry['us'] / total:.0f}% ({entry['nodes']:.0f})" for op, entry in top)
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [f"# Where the time goes ({results['date']}, {machine['cpu']}, {machine['cores']} cores, "
+             f"{machine.get('vector_isa', '?')})", "",
+             "| model | TF kernels | ours / ORT b1 | ours / ORT b8 | nodes per request TF / ORT | TF's op time at b8: "
+             "top op types (nodes) | ORT's at b8 |", "|---|---|---|---|---|---|---|"]
+    for model, environments in results["models"].items():
+        for environment, entry in environments.items():
+            if "error" in entry:
+                lines.append(f"| {model} | {environment} | failed: {entry['error']} | | | | |")
+                continue
+            b1, b8 = entry["1"], entry["8"]
+            lines.append(f"| {model} | {environment} | {b1['ratio']:.2f}x | {b8['ratio']:.2f}x | "
+                         f"{b8['tf']['nodes']:.0f} / {b8['onnxruntime']['nodes']:.0f} | {_top_ops(b8['tf'])} | "
+                         f"{_top_ops(b8['onnxruntime'], 2)} |")
+    lines += ["", "Kernels: eigen = TF's default on CPUs without AVX-512; onednn = TF_ENABLE_ONEDNN_OPTS=1 (the default "
+              "on AVX-512 CPUs); onednn_frozen = oneDNN with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1 (our compose file). "
+              f"Ratios: median of {results['runs']} runs taking turns with ONNX Runtime; op times from "
+              "traced runs (TF's step stats, ONNX Runtime's profiler, which itself adds about 10 us per node)."]
+    return "\n".join(lines) + "\n"
+
+
 def run_child(model: str, environment: str, args) -> dict:
     env = dict(os.environ, **ENVIRONMENTS[environment], TF_CPP_MIN_LOG_LEVEL="2")
     env["PYTHONPATH"] = str(ROOT) + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -161,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
            "environments": {name: ENVIRONMENTS[name] for name in args.environments},
            "runs": args.runs, "warmup": args.warmup, "models": models}
     stamp = time.strftime("%Y%m%d-%H%M%S", started)
-    for name in (f"op_breakdown-{stamp}.json", "op_breakdown-latest.json"):
-        (Path(args.out) / name).write_text(json.dumps(out, indent=1) + "\n")
+    for name in (f"op_breakdown-{stamp}", "op_breakdown-latest"):
+        (Path(args.out) / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
+        (Path(args.out) / f"{name}.md").write_text(markdown(out))
     logger.info("wrote %s", Path(args.out) / f"op_breakdown-{stamp}.json")
     return 0
 
