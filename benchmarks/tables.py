@@ -516,11 +516,15 @@ BREAKDOWN_FILE = "op_breakdown-latest.json"
 HANDWRITTEN_FILE = "handwritten_bert.json"
 
 
-def render_op_breakdown(results: Path) -> str:
+def render_op_breakdown(results: Path, name: str = BREAKDOWN_FILE) -> str:
     from benchmarks.zoo.breakdown import markdown
 
-    data = _load(results, BREAKDOWN_FILE)
-    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{BREAKDOWN_FILE}`, {data['date']}")
+    data = _load(results, name)
+    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}")
+
+
+def _breakdown_block(name: str) -> Block:
+    return Block((name,), lambda results: render_op_breakdown(results, name))
 
 
 def render_handwritten_bert(results: Path) -> str:
@@ -557,7 +561,9 @@ BLOCKS: dict[str, Block] = {
     "conversion-time": Block((CONVERSION_TIME_FILE,), render_conversion_time),
     "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
-    "op-breakdown": Block((BREAKDOWN_FILE,), render_op_breakdown),
+    "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
+    "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),
+    "op-breakdown-20261207-011406": _breakdown_block("op_breakdown-20261207-011406.json"),
     "handwritten-bert": Block((HANDWRITTEN_FILE,), render_handwritten_bert),
 }
 

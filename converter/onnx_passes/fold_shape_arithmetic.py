@@ -156,9 +156,10 @@ def _resize_only_changed_axes(graph: ir.Graph, node: ir.Node, vectors: dict[int,
             or node.attributes.get("coordinate_transformation_mode") is not None
             and node.attributes["coordinate_transformation_mode"].value == "tf_crop_and_resize"):
         return False
-    kept = [i for i, e in enumerate(sizes.entries) if e == RunTimeDim(data, i)]
+    dims = list(data.shape)
+    kept = [i for i, e in enumerate(sizes.entries) if e == RunTimeDim(data, i) or (isinstance(e, int) and e == dims[i])]
     changed = [i for i in range(len(sizes.entries)) if i not in kept]
-    if not kept or not all(isinstance(sizes.entries[i], int) for i in changed):
+    if not kept or not changed or not all(isinstance(sizes.entries[i], int) for i in changed):
         return False
     node.attributes["axes"] = ir.AttrInt64s("axes", changed)
     static = np.array([sizes.entries[i] for i in changed], np.int64)
