@@ -130,7 +130,7 @@ def _slice(inputs: list[Vector | None]) -> Vector | None:
     starts, ends = parts[0].entries, parts[1].entries
     axes = parts[2].entries if len(parts) > 2 else [0]
     steps = parts[3].entries if len(parts) > 3 else [1]
-    if len(starts) != 1 or axes not in ([0], [-1]) or steps[0] == 0:
+    if len(starts) != 1 or axes not in ([0], [-1]) or steps[0] <= 0:      # reversed slices: left to run time
         return None
     return Vector(data[slice(starts[0], ends[0], steps[0])])
 
