@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
            "environments": {name: ENVIRONMENTS[name] for name in args.environments},
            "runs": args.runs, "warmup": args.warmup, "models": models}
     stamp = time.strftime("%Y%m%d-%H%M%S", started)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
     for name in (f"op_breakdown-{stamp}", "op_breakdown-latest"):
         (Path(args.out) / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
         (Path(args.out) / f"{name}.md").write_text(markdown(out))
