@@ -30,6 +30,12 @@ def scalar_like(value, tensor):
     return tf.constant(value, dtype=tensor.dtype)
 
 
+def hard_sigmoid_one_sixth(x):
+    """min(max(x + 3, 0), 6) / 6, PyTorch's hardsigmoid and its hardswish's gate (ONNX's HardSigmoid with
+    alpha 1/6, beta 0.5): one Relu6 kernel where the clip takes a Minimum and a Maximum, each a full pass."""
+    return tf.nn.relu6(x + scalar_like(3, x)) / scalar_like(6, x)
+
+
 def variadic(fn, tensors):
     """Fold a binary broadcasting op over the inputs of Max/Min/Sum (one input passes through)."""
     result = tensors[0]
