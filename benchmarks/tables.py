@@ -393,6 +393,31 @@ def render_zoo_summary(results: Path) -> str:
     return "\n".join(lines)
 
 
+ZOO_BEFORE_ISSUE_18 = "zoo-20261207-001245.json"
+
+
+def render_zoo_change(results: Path, before_name: str = ZOO_BEFORE_ISSUE_18) -> str:
+    """Per model, ours / ONNX Runtime in an earlier zoo run and in the latest: what a change did."""
+    before, after = _load(results, before_name), _load(results, ZOO_FILE)
+    earlier = {r["model"]: r for r in before["models"]}
+    lines = ["| model | library | b1 before | b1 now | b8 before | b8 now |", "|---|---|---|---|---|---|"]
+    rows = []
+    for record in after["models"]:
+        old = earlier.get(record["model"], {})
+        cells = [_lat(old, "1"), _lat(record, "1"), _lat(old, "8"), _lat(record, "8")]
+        rows.append((-(cells[1] or 0), f"| {record['model']} | {record.get('library', '')} | "
+                     + " | ".join("-" if v is None else f"{v:.2f}x" for v in cells) + " |"))
+    lines += [row for _, row in sorted(rows)]
+    medians = [_stats(group["models"], batch) for group in (before, after) for batch in ("1", "8")]
+    lines += ["", "Median over all models: batch 1 " + " -> ".join(f"{m['median']:.2f}x" for m in medians[0::2] if m)
+              + ", batch 8 " + " -> ".join(f"{m['median']:.2f}x" for m in medians[1::2] if m) + ". Sorted by the "
+              "batch-1 ratio now. Each run measured its ratios side by side, but the host's speed differs between runs "
+              "and moves ratios too: models this change did not touch (ResNet, DenseNet, Inception) show by how much.",
+              "", _source_line(f"before: `{RESULTS_PREFIX}{before_name}`, {before.get('date')}",
+                               f"now: `{RESULTS_PREFIX}{ZOO_FILE}`, {after.get('date')}")]
+    return "\n".join(lines)
+
+
 def render_zoo_failures(results: Path) -> str:
     zoo = _zoo(results)
     if zoo is None:
@@ -523,6 +548,13 @@ def render_op_breakdown(results: Path, name: str = BREAKDOWN_FILE) -> str:
     return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}")
 
 
+def render_zoo_compare(results: Path, name: str = "zoo_compare-latest.json") -> str:
+    from benchmarks.zoo.compare import markdown
+
+    data = _load(results, name)
+    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}")
+
+
 def _breakdown_block(name: str) -> Block:
     return Block((name,), lambda results: render_op_breakdown(results, name))
 
@@ -561,6 +593,8 @@ BLOCKS: dict[str, Block] = {
     "conversion-time": Block((CONVERSION_TIME_FILE,), render_conversion_time),
     "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
+    "zoo-change": Block((ZOO_BEFORE_ISSUE_18, ZOO_FILE), render_zoo_change),
+    "zoo-compare": Block(("zoo_compare-latest.json",), render_zoo_compare),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),
     "op-breakdown-20261207-011406": _breakdown_block("op_breakdown-20261207-011406.json"),

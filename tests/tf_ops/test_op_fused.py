@@ -31,3 +31,29 @@ def _tf_ops_of_residual_add(a_shape: list, b_shape: list) -> set[str]:
 def test_translation_runs_addn_only_on_statically_equal_shapes(a_shape, b_shape, kernel):
     ops = _tf_ops_of_residual_add(a_shape, b_shape)
     assert kernel in ops and not ({"AddN", "AddV2"} - {kernel}) & ops, ops
+
+
+@pytest.mark.parametrize("x_shape", [["n", 7, 5, 6], ["n", "h", "w", 6], ["n", "h", "w", "c"]],
+                         ids=["static", "run-time-sizes", "run-time-width-too"])
+def test_linear_runs_as_one_2d_matmul_whatever_the_leading_sizes(x_shape):
+    """Swin's MLPs act on [B, H, W, C] tensors whose sizes the exporter computes at run time: as TF's
+    broadcasting BatchMatMulV2 they ran one small product per leading index (3.7x ONNX Runtime)."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    rng = np.random.default_rng(0)
+    weight, bias = rng.standard_normal((6, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    node = helper.make_node("Linear", ["x", "w", "b"], ["y"], domain=FUSED_DOMAIN, activation="Relu")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid(FUSED_DOMAIN, 1)])
+    module = OnnxModule(model)
+    run = tf.function(module.run).get_concrete_function(
+        {"x": tf.TensorSpec([d if isinstance(d, int) else None for d in x_shape], tf.float32)})
+    ops = {op.type for op in run.graph.get_operations()}
+    assert "MatMul" in ops and "BatchMatMulV2" not in ops, ops
+    x = rng.standard_normal((2, 7, 5, 6)).astype(np.float32)
+    (actual,) = run(x=tf.constant(x)).values()
+    np.testing.assert_allclose(actual.numpy(), np.maximum(x @ weight + bias, 0), rtol=1e-5, atol=1e-6)
+    assert actual.shape == (2, 7, 5, 3)
