@@ -11,7 +11,6 @@ each against PyTorch is checked first. Per request it records the nodes TF execu
 Writes benchmarks/results/handwritten_bert.json and .md."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -179,7 +178,8 @@ def markdown(results: dict) -> str:
     lines += ["", f"Nodes TF executes per request: ours {ours['nodes']:.0f} ({ours['plumbing_nodes']:.0f} of them "
               f"plumbing: Const, variable handles, function boundary), hand-written {hand['nodes']:.0f} "
               f"({hand['plumbing_nodes']:.0f}).", "", "| op type | ours | hand-written |", "|---|---|---|"]
-    for op in sorted(set(ours["by_op"]) | set(hand["by_op"]), key=lambda o: -ours["by_op"].get(o, 0)):
+    for op in sorted(set(ours["by_op"]) | set(hand["by_op"]),
+                     key=lambda o: (-ours["by_op"].get(o, 0), -hand["by_op"].get(o, 0), o)):
         a, b = ours["by_op"].get(op, 0), hand["by_op"].get(op, 0)
         if a != b:
             lines.append(f"| {op} | {a:.0f} | {b:.0f} |")
@@ -188,10 +188,10 @@ def markdown(results: dict) -> str:
 
 def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from benchmarks.report import write_result_files
+
     results = measure()
-    out = ROOT / "benchmarks" / "results"
-    (out / "handwritten_bert.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "handwritten_bert.md").write_text(markdown(results))
+    write_result_files(ROOT / "benchmarks" / "results", ["handwritten_bert"], results, markdown(results), indent=2)
     print(markdown(results))
     return 0
 

@@ -136,3 +136,12 @@ def write_reports(results: dict, out_dir: Path) -> dict:
     (out_dir / f"{latest}.json").write_text(json.dumps(results, indent=2))
     (out_dir / f"{latest}.md").write_text(text)
     return {**paths, "markdown_text": text}
+
+
+def write_result_files(out_dir: Path, names: list[str], results: dict, text: str, indent: int = 1) -> None:
+    """`results` as <name>.json and its markdown `text` as <name>.md under `out_dir`, for each of `names`
+    (a stamped name and a -latest one)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (out_dir / f"{name}.json").write_text(json.dumps(results, indent=indent) + "\n")
+        (out_dir / f"{name}.md").write_text(text)

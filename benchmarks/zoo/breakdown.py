@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.models[0], Path(args.work), args.batches, args.runs, args.warmup)))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    from benchmarks.report import write_result_files
     from benchmarks.zoo.report import machine
 
     started = time.gmtime()
@@ -190,10 +191,7 @@ def main(argv: list[str] | None = None) -> int:
            "environments": {name: ENVIRONMENTS[name] for name in args.environments},
            "runs": args.runs, "warmup": args.warmup, "models": models}
     stamp = time.strftime("%Y%m%d-%H%M%S", started)
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    for name in (f"op_breakdown-{stamp}", "op_breakdown-latest"):
-        (Path(args.out) / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
-        (Path(args.out) / f"{name}.md").write_text(markdown(out))
+    write_result_files(Path(args.out), [f"op_breakdown-{stamp}", "op_breakdown-latest"], out, markdown(out))
     logger.info("wrote %s", Path(args.out) / f"op_breakdown-{stamp}.json")
     return 0
 

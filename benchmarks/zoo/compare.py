@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(measure(args.models[0], Path(args.before), Path(args.after), args.runs, args.warmup)))
         return 0
+    from benchmarks.report import write_result_files
     from benchmarks.zoo.report import machine
 
     started, models = time.gmtime(), {}
@@ -98,11 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", started), "machine": machine(), "runs": args.runs,
                "before": args.before, "after": args.after, "before_revision": args.before_revision,
                "after_revision": args.after_revision, "models": models}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in (f"zoo_compare-{time.strftime('%Y%m%d-%H%M%S', started)}", "zoo_compare-latest"):
-        (out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
-        (out / f"{name}.md").write_text(markdown(results))
+    write_result_files(Path(args.out), [f"zoo_compare-{time.strftime('%Y%m%d-%H%M%S', started)}",
+                                        "zoo_compare-latest"], results, markdown(results))
     print(markdown(results))
     return 0
 
