@@ -49,11 +49,11 @@ def test_linear_runs_as_one_2d_matmul_whatever_the_leading_sizes(x_shape):
                               [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid(FUSED_DOMAIN, 1)])
     module = OnnxModule(model)
-    run = tf.function(module.run).get_concrete_function(
-        {"x": tf.TensorSpec([d if isinstance(d, int) else None for d in x_shape], tf.float32)})
-    ops = {op.type for op in run.graph.get_operations()}
+    spec = tf.TensorSpec([d if isinstance(d, int) else None for d in x_shape], tf.float32)
+    run = tf.function(lambda x: module.run({"x": x})["y"], input_signature=[spec])
+    ops = {op.type for op in run.get_concrete_function().graph.get_operations()}
     assert "MatMul" in ops and "BatchMatMulV2" not in ops, ops
     x = rng.standard_normal((2, 7, 5, 6)).astype(np.float32)
-    (actual,) = run(x=tf.constant(x)).values()
+    actual = run(tf.constant(x))
     np.testing.assert_allclose(actual.numpy(), np.maximum(x @ weight + bias, 0), rtol=1e-5, atol=1e-6)
     assert actual.shape == (2, 7, 5, 3)
