@@ -595,6 +595,8 @@ BLOCKS: dict[str, Block] = {
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
     "zoo-change": Block((ZOO_BEFORE_ISSUE_18, ZOO_FILE), render_zoo_change),
     "zoo-compare": Block(("zoo_compare-latest.json",), render_zoo_compare),
+    "zoo-compare-20261207-033229": Block(("zoo_compare-20261207-033229.json",),
+                                         lambda results: render_zoo_compare(results, "zoo_compare-20261207-033229.json")),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),
     "op-breakdown-20261207-011406": _breakdown_block("op_breakdown-20261207-011406.json"),
