@@ -541,29 +541,32 @@ BREAKDOWN_FILE = "op_breakdown-latest.json"
 HANDWRITTEN_FILE = "handwritten_bert.json"
 
 
+def _report_block(markdown: Callable[[dict], str], results: Path, name: str) -> str:
+    """A benchmark's own markdown report of results file `name` (which has a "date"), with its source line."""
+    data = _load(results, name)
+    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}")
+
+
 def render_op_breakdown(results: Path, name: str = BREAKDOWN_FILE) -> str:
     from benchmarks.zoo.breakdown import markdown
 
-    data = _load(results, name)
-    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}")
-
-
-def render_zoo_compare(results: Path, name: str = "zoo_compare-latest.json") -> str:
-    from benchmarks.zoo.compare import markdown
-
-    data = _load(results, name)
-    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{name}`, {data['date']}")
-
-
-def _breakdown_block(name: str) -> Block:
-    return Block((name,), lambda results: render_op_breakdown(results, name))
+    return _report_block(markdown, results, name)
 
 
 def render_handwritten_bert(results: Path) -> str:
     from benchmarks.handwritten_bert import markdown
 
-    data = _load(results, HANDWRITTEN_FILE)
-    return _body(markdown(data)) + "\n\n" + _source_line(f"`{RESULTS_PREFIX}{HANDWRITTEN_FILE}`, {data['date']}")
+    return _report_block(markdown, results, HANDWRITTEN_FILE)
+
+
+def render_zoo_compare(results: Path, name: str = "zoo_compare-latest.json") -> str:
+    from benchmarks.zoo.compare import markdown
+
+    return _report_block(markdown, results, name)
+
+
+def _breakdown_block(name: str) -> Block:
+    return Block((name,), lambda results: render_op_breakdown(results, name))
 
 
 # ----------------------------------------------------------------------------------------- the blocks

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from benchmarks.zoo.runner import run_json_child
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = {
@@ -34,28 +34,9 @@ TF_PLUMBING = {"_SOURCE", "_Arg", "_Retval", "NoOp", "Identity", "IdentityN", "V
 logger = logging.getLogger("benchmarks.zoo")
 
 
-def _op_type(stats) -> str:
-    """`name = OpType(inputs)` in the step stats' timeline label; oneDNN's kernels show as _Mkl* types."""
-    label = stats.timeline_label
-    return label.split("=", 1)[1].split("(", 1)[0].strip() if "=" in label else stats.node_name
-
-
 def tf_profile(runner, feeds, runs: int) -> dict:
     """Per op type: microseconds and executed nodes per request, from `runs` fully traced runs."""
-    import tensorflow as tf
-
-    options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
-    feed_dict = {runner.inputs[name]: value for name, value in feeds.items()}
-    micros, nodes = Counter(), Counter()
-    for _ in range(runs):
-        metadata = tf.compat.v1.RunMetadata()
-        runner.session.run(runner.outputs, feed_dict, options=options, run_metadata=metadata)
-        for device in metadata.step_stats.dev_stats:
-            for stats in device.node_stats:
-                op = _op_type(stats)
-                micros[op] += stats.op_end_rel_micros - stats.op_start_rel_micros
-                nodes[op] += 1
-    return _per_request(micros, nodes, runs)
+    return _per_request(*runner.traced_ops(feeds, runs), runs)
 
 
 def ort_profile(onnx_path: str, feeds, warmup: int, runs: int) -> dict:
@@ -84,9 +65,7 @@ def ort_profile(onnx_path: str, feeds, warmup: int, runs: int) -> dict:
 
 def _per_request(micros: Counter, nodes: Counter, runs: int) -> dict:
     ops = {op: {"us": round(micros[op] / runs, 1), "nodes": round(nodes[op] / runs, 1)}
-           for op, _ in micros.most_common()}
-    for op in nodes:            # ops that took 0 us still count as executed nodes
-        ops.setdefault(op, {"us": 0.0, "nodes": round(nodes[op] / runs, 1)})
+           for op, _ in micros.most_common()}       # every executed op type has an entry, 0 us ones too
     return {"op_us": round(sum(micros.values()) / runs, 1), "nodes": round(sum(nodes.values()) / runs, 1),
             "plumbing_nodes": round(sum(n for op, n in nodes.items() if op in TF_PLUMBING) / runs, 1),
             "ops": ops}
@@ -144,15 +123,9 @@ def markdown(results: dict) -> str:
 
 
 def run_child(model: str, environment: str, args) -> dict:
-    env = dict(os.environ, **ENVIRONMENTS[environment], TF_CPP_MIN_LOG_LEVEL="2")
-    env["PYTHONPATH"] = str(ROOT) + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    command = [sys.executable, "-m", "benchmarks.zoo.breakdown", "--child", model, "--work", args.work,
-               "--runs", str(args.runs), "--warmup", str(args.warmup), "--batches", *map(str, args.batches)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=1800)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        return {"error": last}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    command = ["-m", "benchmarks.zoo.breakdown", "--child", model, "--work", args.work, "--runs", str(args.runs),
+               "--warmup", str(args.warmup), "--batches", *map(str, args.batches)]
+    return run_json_child(command, ENVIRONMENTS[environment])
 
 
 def main(argv: list[str] | None = None) -> int:

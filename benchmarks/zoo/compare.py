@@ -67,7 +67,6 @@ def markdown(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import subprocess
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("models", nargs="+")
@@ -86,15 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from benchmarks.report import write_result_files
     from benchmarks.zoo.report import machine
+    from benchmarks.zoo.runner import run_json_child
 
     started, models = time.gmtime(), {}
     for model in args.models:          # one process per model, as the zoo's latency phase does
-        command = [sys.executable, "-m", "benchmarks.zoo.compare", "--child", model, "--before", args.before,
-                   "--after", args.after, "--runs", str(args.runs), "--warmup", str(args.warmup)]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
-                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        models[model] = (json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else
-                         {"error": (done.stderr.strip().splitlines() or ["?"])[-1]})
+        models[model] = run_json_child(["-m", "benchmarks.zoo.compare", "--child", model, "--before", args.before,
+                                        "--after", args.after, "--runs", str(args.runs), "--warmup", str(args.warmup)])
         print(model, json.dumps(models[model])[:200], flush=True)
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", started), "machine": machine(), "runs": args.runs,
                "before": args.before, "after": args.after, "before_revision": args.before_revision,

@@ -61,6 +61,20 @@ def _child_env() -> dict:
     return env
 
 
+def run_json_child(arguments: list[str], env: dict | None = None, timeout_s: int = 1800) -> dict:
+    """`python <arguments>` in a child process of its own (TF reads its environment once, at import) whose
+    last stdout line is JSON: that JSON, or {"error": the child's one-line error}."""
+    try:
+        done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, cwd=ROOT,
+                              env={**_child_env(), **(env or {})}, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout_s} s"}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        return {"error": last_error_line(done.stderr) or f"exit code {done.returncode}"}
+    return json.loads(lines[-1])
+
+
 def _write_checkpoint(model: ZooModel, folder: Path, timeout_s: int) -> dict:
     command = [sys.executable, "-m", "benchmarks.zoo.checkpoints", model.name, str(folder / "checkpoint")]
     try:

@@ -125,11 +125,15 @@ def _pad(node, perm, opset):
     pads = constant_array(node.inputs[1]) if len(node.inputs) > 1 and node.inputs[1] is not None else None
     if pads is None:
         return None
-    rank = len(perm)
-    pads = pads.reshape(-1)
-    source = np.argsort(perm)                           # x axis k was y axis source[k]
-    new = np.concatenate([pads[:rank][source], pads[rank:][source]]).astype(np.int64)
+    new = _begins_ends_permuted(pads.reshape(-1), perm).astype(np.int64)
     return Remap([perm], [_set_input(1, new, f"{node.name or 'pad'}_pads")])
+
+
+def _begins_ends_permuted(array: np.ndarray, perm) -> np.ndarray:
+    """[begin per axis..., end per axis...] of y's axes, reordered as x's axes (x axis k was y axis
+    argsort(perm)[k]): Pad's pads, Resize's roi."""
+    rank, source = len(perm), np.argsort(perm)
+    return np.concatenate([array[:rank][source], array[rank:][source]])
 
 
 def _resize(node, perm, opset):
@@ -148,11 +152,7 @@ def _resize(node, perm, opset):
         array = array.reshape(-1)
         if array.size == 0:
             continue
-        if index == 1 and opset >= 11:                    # roi: [starts..., ends...]
-            half = len(perm)
-            array = np.concatenate([array[:half][source], array[half:][source]])
-        else:
-            array = array[source]
+        array = _begins_ends_permuted(array, perm) if index == 1 and opset >= 11 else array[source]
         role = "scales" if opset < 11 else ("roi", "scales", "sizes")[index - 1]
         edits.append(_set_input(index, array, f"{node.name or 'resize'}_{role}"))
     return Remap([perm], edits)
