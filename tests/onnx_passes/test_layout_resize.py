@@ -21,7 +21,10 @@ from converter.tf_ops.module import OnnxModule
 from tests.onnx_passes._helpers import run_passes
 from tests.tf_ops._tensor_case import assert_matches_onnxruntime, single_node_model
 
-RNG = np.random.default_rng(3)
+
+def _random(shape) -> np.ndarray:
+    """The same data for a test whichever tests ran before it in its worker (pytest-xdist splits them)."""
+    return np.random.default_rng(3).standard_normal(shape).astype(np.float32)
 
 
 class ConvResizeConv(torch.nn.Module):
@@ -73,7 +76,7 @@ INTERPOLATE = [  # (F.interpolate arguments, the TF kernel expected, or None: th
 def test_resize_runs_channels_last_with_torch_numbers(interpolate, kernel, dynamo):
     torch.manual_seed(0)
     module = ConvResizeConv(**interpolate).eval()
-    x = RNG.standard_normal((2, 3, 10, 12)).astype(np.float32)
+    x = _random((2, 3, 10, 12))
     with torch.no_grad():
         expected = module(torch.from_numpy(x)).numpy()
     rewritten, _ = run_passes(_export_with_dynamic_batch(module, torch.from_numpy(x), dynamo),
@@ -105,7 +108,7 @@ CHANNELS_LAST = [  # Resize over axes 1 and 2 of an NHWC tensor, the attributes 
 
 @pytest.mark.parametrize("attrs", CHANNELS_LAST, ids=lambda a: f"{a['mode']}-{a.get('coordinate_transformation_mode')}")
 def test_channels_last_resize_matches_onnxruntime(attrs):
-    image = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)
+    image = _random((2, 6, 8, 3))
     constants = {"sizes": np.int64(attrs.pop("sizes"))}
     model = single_node_model("Resize", {"x": image}, ["y"], 19, constants, node_inputs=["x", "", "", "sizes"],
                               axes=[1, 2], **attrs)
