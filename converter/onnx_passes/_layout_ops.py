@@ -158,6 +158,88 @@ def _resize(node, perm, opset):
     return Remap([perm], edits)
 
 
+def _reshape(node, perm, opset):
+    """A reshape that only merges or splits groups of axes, each group a run of consecutive axes of the
+    untransposed tensor in their order, runs on that tensor: merged/split the same way, then transposed group by
+    group. EfficientFormerV2 flattens a convolution's output into attention heads,
+    `Conv(NHWC) -> Transpose(0,3,1,2) -> Reshape(B, heads, d, N) -> Transpose(0,1,3,2)`, which becomes
+    `Conv -> Reshape(B, N, heads, d) -> Transpose(0,2,1,3)`: one transpose instead of two."""
+    target = constant_array(node.inputs[1]) if len(node.inputs) > 1 else None
+    if target is None or node.inputs[0].shape is None or len(node.inputs[0].shape) != len(perm):
+        return None
+    source = [d if isinstance(d, int) else None for d in node.inputs[0].shape]    # None: known at run time
+    dims = _reshape_dims(source, [int(t) for t in target.reshape(-1)], int_attr(node, "allowzero"))
+    groups = None if dims is None else _axis_groups(source, dims)
+    if groups is None:
+        return None
+    runs = []                   # per group: its axes in the untransposed tensor, which must be consecutive
+    for group_source, group_target in groups:
+        axes = [perm[a] for a in group_source]
+        if axes != list(range(axes[0], axes[0] + len(axes))):
+            return None
+        runs.append((axes[0], group_target))
+    new_target, position = [], {}
+    for _, group_target in sorted(runs):
+        for axis in group_target:
+            position[axis] = len(new_target)
+            new_target.append(-1 if dims[axis] is None else dims[axis])
+    out_perm = [position[axis] for axis in range(len(dims))]
+    edit = _set_input(1, np.array(new_target, np.int64), f"{node.name or 'reshape'}_shape")
+    return Remap([out_perm], [edit])
+
+
+def _reshape_dims(source: list, target: list[int], allowzero: int) -> list | None:
+    """The reshape's output dims (None for the one known only at run time), or None when they cannot be told:
+    every static dim at least 2 (size-1 and empty axes have no group) and at most one run-time dim per side."""
+    dims = [source[i] if t == 0 and not allowzero and i < len(source) else t for i, t in enumerate(target)]
+    dims = [None if d is None or d == -1 else d for d in dims]
+    static_source = [d for d in source if d is not None]
+    static_target = [d for d in dims if d is not None]
+    if min(static_source + static_target, default=2) < 2 or source.count(None) > 1 or dims.count(None) > 1:
+        return None
+    if source.count(None) == 0 and dims.count(None) == 1:      # -1 with every input size known
+        total, rest = int(np.prod(static_source)), int(np.prod(static_target))
+        if total % rest:
+            return None
+        dims[dims.index(None)] = total // rest
+    elif source.count(None) != dims.count(None) or np.prod(static_source) != np.prod(static_target):
+        return None         # equal static products: the run-time dim passes through unchanged
+    return dims
+
+
+def _axis_groups(source: list, target: list) -> list[tuple[list[int], list[int]]] | None:
+    """Consecutive (source axes, target axes) groups of equal size where one side is a single axis (a merge or
+    a split), the run-time dim its own group; None for any other reshape."""
+    groups, i, j = [], 0, 0
+    while i < len(source) and j < len(target):
+        if source[i] is None or target[j] is None:
+            if source[i] is not None or target[j] is not None:
+                return None
+            groups.append(([i], [j]))
+            i, j = i + 1, j + 1
+            continue
+        group_source, group_target = [i], [j]
+        size_source, size_target = source[i], target[j]
+        i, j = i + 1, j + 1
+        while size_source != size_target:
+            if size_source < size_target:
+                if i == len(source) or source[i] is None:
+                    return None
+                size_source *= source[i]
+                group_source.append(i)
+                i += 1
+            else:
+                if j == len(target) or target[j] is None:
+                    return None
+                size_target *= target[j]
+                group_target.append(j)
+                j += 1
+        if len(group_source) > 1 and len(group_target) > 1:
+            return None
+        groups.append((group_source, group_target))
+    return groups if (i, j) == (len(source), len(target)) else None
+
+
 _UNARY = ("Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Gelu",
           "Erf", "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin",
           "Cos", "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Identity", "Cast", "Not", "IsNaN",
@@ -178,6 +260,7 @@ LAYOUT_OPS: dict[str, Rule] = {
     "Slice": Rule(_first, _slice),
     "Pad": Rule(_first, _pad),
     "Resize": Rule(_first, _resize),
+    "Reshape": Rule(_first, _reshape),
 }
 
 # Every converter.fused op the fusion passes write, with its rule: Gelu and ResidualAdd are elementwise;

@@ -140,7 +140,7 @@ def _push(graph: ir.Graph, node: ir.Node, rule, opset: int) -> bool:
     constants = {}
     for i, producer in zip(indices, feeding):
         if _is_transpose(producer):
-            if not _only_consumer(producer, node):
+            if not _only_consumer(producer, node, opset):
                 return False
             continue
         array = constant_array(node.inputs[i])
@@ -166,13 +166,19 @@ def _is_transpose(node: ir.Node | None) -> bool:
     return node is not None and node.op_type == "Transpose" and node.domain == ""
 
 
-def _only_consumer(transpose: ir.Node, node: ir.Node) -> bool:
+def _only_consumer(transpose: ir.Node, node: ir.Node, opset: int) -> bool:
     """Pushing is worth it: every other consumer of the transpose is a Transpose (they compose) or an op
     it can be pushed through next (a fan-out into a residual Add and a Pad, say)."""
     out = transpose.outputs[0]
     if out.is_graph_output():
         return False
-    return all(user is node or _is_transpose(user) or layout_rule(user) is not None for user, _ in out.uses())
+    return all(user is node or _is_transpose(user) or _can_push(user, perm_of(transpose), opset)
+               for user, _ in out.uses())
+
+
+def _can_push(node: ir.Node, perm: list[int] | None, opset: int) -> bool:
+    rule = layout_rule(node)
+    return rule is not None and (perm is None or rule.remap(node, perm, opset) is not None)
 
 
 def _relayout_constant(graph: ir.Graph, value: ir.Value, array: np.ndarray, perm: list[int]) -> ir.Value:

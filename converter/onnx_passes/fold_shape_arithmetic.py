@@ -26,10 +26,14 @@ MAX_LENGTH = 16         # shape vectors only, never data
 
 
 class RunTimeDim(tuple):
-    """Size `axis` of `value`, known only at run time."""
+    """Size `axis` of `value`, known only at run time; `symbol` is its name from shape inference, if any (equal
+    names are equal sizes)."""
 
     def __new__(cls, value: ir.Value, axis: int):
-        return super().__new__(cls, (id(value), axis))
+        dim = super().__new__(cls, (id(value), axis))
+        symbol = value.shape[axis] if value.shape is not None else None
+        dim.symbol = symbol.value if isinstance(symbol, ir.SymbolicDim) else None
+        return dim
 
 
 class Vector:
@@ -45,7 +49,7 @@ class Vector:
 
 class FoldShapeArithmeticPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
-        ensure_shapes(model, ("Shape",))
+        ensure_shapes(model, ("Shape", "Reshape"))     # Reshape: its data's dims fix a -1 beside the batch
         graph = model.graph
         resize_axes = model.opset_imports.get("", 0) >= 18      # Resize's `axes` attribute came in opset 18
         vectors: dict[int, Vector] = {}
@@ -141,10 +145,30 @@ def _infer_one_dim(graph: ir.Graph, node: ir.Node, vectors: dict[int, Vector]) -
     if target is None or target.known or int_attr(node, "allowzero", 0):
         return False
     unknown = [i for i, e in enumerate(target.entries) if not isinstance(e, int)]
-    if len(unknown) != 1 or -1 in target.entries:
+    entries = list(target.entries)
+    if len(unknown) != 1:
         return False
-    entries = [-1 if i == unknown[0] else e for i, e in enumerate(target.entries)]
+    if -1 in entries and not _resolve_minus_one(node.inputs[0], entries, target.entries[unknown[0]]):
+        return False
+    entries[unknown[0]] = -1
     node.replace_input_with(1, add_initializer(graph, f"{node.name or 'reshape'}_target", np.array(entries, np.int64)))
+    return True
+
+
+def _resolve_minus_one(data: ir.Value, entries: list, run_time: RunTimeDim) -> bool:
+    """`reshape(B, heads, -1, N)` with B the batch (EfficientFormerV2's attention): when the target's run-time
+    entry is the data's own run-time dim (same symbol), the -1 is fixed by the static sizes; set it in place."""
+    dims = list(data.shape) if data is not None and data.shape is not None else None
+    if dims is None or entries.count(-1) != 1 or not isinstance(run_time, RunTimeDim) or run_time.symbol is None:
+        return False
+    symbols = [d.value for d in dims if isinstance(d, ir.SymbolicDim)]
+    if len(symbols) + sum(isinstance(d, int) for d in dims) != len(dims) or symbols != [run_time.symbol]:
+        return False
+    known = int(np.prod([e for e in entries if isinstance(e, int) and e != -1]))
+    total = int(np.prod([d for d in dims if isinstance(d, int)]))
+    if known <= 0 or total % known:
+        return False
+    entries[entries.index(-1)] = total // known
     return True
 
 

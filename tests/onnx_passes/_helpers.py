@@ -8,12 +8,17 @@ import onnx_ir as ir
 import torch
 
 
-def export_module(module: torch.nn.Module, x: torch.Tensor, dynamo: bool) -> onnx.ModelProto:
-    """torch.export at opset 18, or the TorchScript exporter at 17: they spell the same layers differently."""
+def export_module(module: torch.nn.Module, x: torch.Tensor, dynamo: bool, dynamic_batch: bool = False
+                  ) -> onnx.ModelProto:
+    """torch.export at opset 18, or the TorchScript exporter at 17: they spell the same layers differently.
+    `dynamic_batch` as the conversion exports: sizes read from the input's shape stay run-time values."""
     if dynamo:
-        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"]).model_proto
+        shapes = {"x": {0: torch.export.Dim("batch")}} if dynamic_batch else None
+        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"],
+                                 dynamic_shapes=shapes).model_proto
     buffer = io.BytesIO()
-    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"])
+    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}} if dynamic_batch else None)
     return onnx.load_from_string(buffer.getvalue())
 
 

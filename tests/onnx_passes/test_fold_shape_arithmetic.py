@@ -52,6 +52,22 @@ def test_a_reshape_target_with_one_run_time_entry_becomes_a_constant_with_minus_
         np.testing.assert_array_equal(run_onnxruntime(rewritten, {"x": x})[0], run_onnxruntime(model, {"x": x})[0])
 
 
+def test_a_batch_from_shape_beside_a_minus_one_fixes_the_minus_one():
+    """EfficientFormerV2's `q.reshape(B, heads, -1, N)`: B is the data's own run-time dim, so -1 is static."""
+    nodes = [helper.make_node("Shape", ["x"], ["shape"], end=1),
+             helper.make_node("Concat", ["shape", "rest"], ["target"], axis=0),
+             helper.make_node("Reshape", ["x", "target"], ["y"])]
+    model = _model(nodes, (3, 24, 7, 7), {"rest": np.int64([4, -1, 49])})
+    rewritten, (modified,) = run_passes(model, [FoldShapeArithmeticPass()])
+    assert modified and [n.op_type for n in rewritten.graph.node] == ["Reshape"]
+    target = numpy_helper.to_array(next(t for t in rewritten.graph.initializer
+                                        if t.name == rewritten.graph.node[0].input[1]))
+    assert target.tolist() == [-1, 4, 6, 49]
+    for batch in (1, 5):
+        x = RNG.standard_normal((batch, 24, 7, 7)).astype(np.float32)
+        np.testing.assert_array_equal(run_onnxruntime(rewritten, {"x": x})[0], run_onnxruntime(model, {"x": x})[0])
+
+
 def test_two_run_time_entries_are_left_to_run_time():
     nodes = [helper.make_node("Shape", ["x"], ["shape"], end=2),
              helper.make_node("Concat", ["shape", "rest"], ["target"], axis=0),

@@ -4,8 +4,6 @@ where they sample exactly as ONNX does (gathers otherwise). Checked against torc
 write it, through both exporters, and against onnxruntime on channels-last single-node models."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import onnx
 import pytest
@@ -18,7 +16,7 @@ from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.tf_ops.module import OnnxModule
-from tests.onnx_passes._helpers import run_passes
+from tests.onnx_passes._helpers import export_module, run_passes
 from tests.tf_ops._tensor_case import assert_matches_onnxruntime, single_node_model
 
 
@@ -35,17 +33,6 @@ class ConvResizeConv(torch.nn.Module):
 
     def forward(self, x):
         return self.second(F.interpolate(torch.relu(self.first(x)), **self.interpolate))
-
-
-def _export_with_dynamic_batch(module, x, dynamo: bool) -> onnx.ModelProto:
-    """As the conversion exports: a dynamic batch, so sizes taken from the input's shape stay run-time values."""
-    if dynamo:
-        return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"],
-                                 dynamic_shapes={"x": {0: torch.export.Dim("batch")}}).model_proto
-    buffer = io.BytesIO()
-    torch.onnx.export(module, (x,), buffer, dynamo=False, opset_version=17, input_names=["x"],
-                      dynamic_axes={"x": {0: "batch"}})
-    return onnx.load_from_string(buffer.getvalue())
 
 
 def _translated_op_types(model: onnx.ModelProto, x: np.ndarray) -> set[str]:
@@ -79,7 +66,7 @@ def test_resize_runs_channels_last_with_torch_numbers(interpolate, kernel, dynam
     x = _random((2, 3, 10, 12))
     with torch.no_grad():
         expected = module(torch.from_numpy(x)).numpy()
-    rewritten, _ = run_passes(_export_with_dynamic_batch(module, torch.from_numpy(x), dynamo),
+    rewritten, _ = run_passes(export_module(module, torch.from_numpy(x), dynamo, dynamic_batch=True),
                               [FoldShapeArithmeticPass(), ConvertToNhwcPass(), CancelTransposesPass()])
     transposes = [n for n in rewritten.graph.node if n.op_type == "Transpose"]
     if "size" in interpolate and not dynamo:   # sizes from Shape at run time; opset 17 has no Resize `axes`

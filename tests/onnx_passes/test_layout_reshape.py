@@ -1,0 +1,95 @@
+"""Transposes move through a Reshape that only merges or splits groups of axes, when each group is a run of
+consecutive axes of the untransposed tensor: the reshape then runs on that tensor and the transpose after it,
+where it meets the next one and they compose. Checked on single reshapes against onnxruntime, and on an
+attention over a convolution's output written as EfficientFormerV2 writes it, through both exporters."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from converter.backend import prepare
+from converter.onnx_passes.cancel_transposes import CancelTransposesPass
+from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
+from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
+from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
+from tests.onnx_passes._helpers import export_module, run_passes
+from tests.tf_ops._tensor_case import run_onnxruntime
+
+
+def _transpose_reshape(x_dims, perm, target, then=None) -> onnx.ModelProto:
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=perm), helper.make_node("Reshape", ["t", "shape"], ["r"])]
+    if then:
+        nodes.append(helper.make_node("Transpose", ["r"], ["y"], perm=then))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_dims)],
+                              [helper.make_empty_tensor_value_info(nodes[-1].output[0])],
+                              [numpy_helper.from_array(np.int64(target), "shape")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    return onnx.shape_inference.infer_shapes(model)
+
+
+RESHAPES = [  # (input dims, transpose, reshape target, transpose after, transposes left, reshape runs first)
+    (["N", 7, 7, 64], [0, 3, 1, 2], [-1, 8, 8, 49], [0, 1, 3, 2], [[0, 2, 1, 3]]),   # heads over an NHWC conv
+    (["N", 7, 7, 64], [0, 3, 1, 2], [-1, 8, 8, 49], None, [[0, 2, 3, 1]]),
+    (["N", 7, 7, 64], [0, 3, 1, 2], [0, 64, 49], None, [[0, 2, 1]]),                 # flatten(2) of NCHW
+    ([2, 6, 4], [0, 2, 1], [2, 2, 2, 6], None, [[0, 2, 3, 1]]),                      # a split, all static
+    (["N", 6, 4], [0, 2, 1], [-1, 24], None, [[0, 2, 1]]),                           # merges across the perm
+    (["N", 4, 6, 5], [0, 1, 3, 2], [-1, 20, 6], None, [[0, 1, 3, 2]]),               # group {1,2} is x's {1,3}
+]
+
+
+@pytest.mark.parametrize("x_dims,perm,target,then,left", RESHAPES, ids=[str(r[2]) + str(r[3]) for r in RESHAPES])
+def test_transpose_moves_through_a_reshape_of_axis_groups(x_dims, perm, target, then, left):
+    model = _transpose_reshape(x_dims, perm, target, then)
+    rewritten, _ = run_passes(model, [CancelTransposesPass()])
+    transposes = [list(n.attribute[0].ints) for n in rewritten.graph.node if n.op_type == "Transpose"]
+    assert transposes == left
+    moved = left != [perm]
+    assert [n.op_type for n in rewritten.graph.node][0] == ("Reshape" if moved else "Transpose")
+    for batch in (1, 3):
+        x = np.random.default_rng(batch).standard_normal([batch if d == "N" else d for d in x_dims]).astype(np.float32)
+        np.testing.assert_array_equal(run_onnxruntime(rewritten, {"x": x})[0], run_onnxruntime(model, {"x": x})[0])
+
+
+class ConvAttention(torch.nn.Module):
+    """timm's EfficientFormerV2 Attention2d, reduced: q, k, v 1x1 convs split into heads by reshape and permute."""
+
+    def __init__(self, channels=32, heads=4, resolution=5):
+        super().__init__()
+        self.heads, self.n = heads, resolution * resolution
+        self.q, self.k, self.v = (torch.nn.Conv2d(channels, channels, 1) for _ in range(3))
+        self.proj = torch.nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        q = self.q(x).reshape(b, self.heads, -1, self.n).permute(0, 1, 3, 2)
+        k = self.k(x).reshape(b, self.heads, -1, self.n)
+        v = self.v(x).reshape(b, self.heads, -1, self.n).permute(0, 1, 3, 2)
+        attention = (q @ k * 0.25).softmax(dim=-1)
+        out = (attention @ v).transpose(2, 3).reshape(b, c, h, w)
+        return self.proj(torch.relu(out))
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+def test_attention_over_conv_output_keeps_one_transpose_per_head_split(dynamo):
+    torch.manual_seed(0)
+    module = ConvAttention().eval()
+    x = torch.randn(2, 32, 5, 5)
+    exported = export_module(module, x, dynamo, dynamic_batch=True)
+    rewritten, _ = run_passes(exported, [MakeBatchDynamicPass(), FoldShapeArithmeticPass(), ConvertToNhwcPass(),
+                                         CancelTransposesPass()])
+    producers = {o: n.op_type for n in rewritten.graph.node for o in n.output}
+    transposes = [(producers.get(n.input[0], "input"), list(n.attribute[0].ints))
+                  for n in rewritten.graph.node if n.op_type == "Transpose"]
+    # q and v: Conv -> Transpose(0,3,1,2) -> Reshape -> Transpose(0,1,3,2) became Conv -> Reshape -> Transpose(0,2,1,3);
+    # k keeps its one; the input's per conv and the output path's (merging heads back is not a run) stay.
+    head_splits = [t for t in transposes if t[0] == "Reshape" and t[1] in ([0, 2, 1, 3], [0, 2, 3, 1])]
+    assert len(head_splits) == 3 and len(transposes) == 9, transposes
+    for batch in (1, 3):
+        x_batch = np.random.default_rng(batch).standard_normal((batch, 32, 5, 5)).astype(np.float32)
+        with torch.no_grad():
+            reference = module(torch.from_numpy(x_batch)).numpy()
+        np.testing.assert_allclose(prepare(rewritten).run([x_batch])[0], reference, rtol=1e-4, atol=1e-5)
