@@ -240,6 +240,19 @@ def _axis_groups(source: list, target: list) -> list[tuple[list[int], list[int]]
     return groups if (i, j) == (len(source), len(target)) else None
 
 
+def _layer_norm(node, perm, opset):
+    """Normalising over axes [axis, rank) is layout-agnostic when the transpose keeps that set of axes and the
+    scale and bias are single numbers (GroupNormAsLayerNormPass writes it so)."""
+    axis = _axis(node, -1, len(perm))
+    if sorted(perm[axis:]) != list(range(axis, len(perm))):
+        return None
+    for value in node.inputs[1:3]:
+        array = constant_array(value) if value is not None else np.zeros(1)
+        if array is None or array.size != 1:
+            return None
+    return Remap([perm])
+
+
 _UNARY = ("Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Gelu",
           "Erf", "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin",
           "Cos", "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Identity", "Cast", "Not", "IsNaN",
@@ -261,6 +274,7 @@ LAYOUT_OPS: dict[str, Rule] = {
     "Pad": Rule(_first, _pad),
     "Resize": Rule(_first, _resize),
     "Reshape": Rule(_first, _reshape),
+    "LayerNormalization": Rule(_first, _layer_norm),
 }
 
 # Every converter.fused op the fusion passes write, with its rule: Gelu and ResidualAdd are elementwise;

@@ -19,6 +19,7 @@ from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
 from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
+from converter.onnx_passes.group_norm_as_layer_norm import GroupNormAsLayerNormPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 
@@ -53,6 +54,9 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Shape arithmetic the static sizes already fix (reshape targets, resize sizes) is done once here
         # instead of on every request; Resize then names the axes it changes.
         FoldShapeArithmeticPass(),
+        # A one-group GroupNorm (flatten, InstanceNormalization, unflatten) becomes one LayerNormalization over
+        # all non-batch axes, which the layout passes move transposes through. After the shape folding.
+        GroupNormAsLayerNormPass(),
         # Large Constant nodes (some exporters put weights there) become initializers, so the translator
         # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
         LiftConstantsToInitializersPass(size_limit=256),
