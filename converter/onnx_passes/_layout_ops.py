@@ -163,10 +163,14 @@ def _reshape(node, perm, opset):
     untransposed tensor in their order, runs on that tensor: merged/split the same way, then transposed group by
     group. EfficientFormerV2 flattens a convolution's output into attention heads,
     `Conv(NHWC) -> Transpose(0,3,1,2) -> Reshape(B, heads, d, N) -> Transpose(0,1,3,2)`, which becomes
-    `Conv -> Reshape(B, N, heads, d) -> Transpose(0,2,1,3)`: one transpose instead of two."""
+    `Conv -> Reshape(B, N, heads, d) -> Transpose(0,2,1,3)`: one transpose instead of two. Only when the reshape
+    feeds transposes: moved further on its own, greedy pushes can leave one more than before (ResMLP)."""
     target = constant_array(node.inputs[1]) if len(node.inputs) > 1 else None
     if target is None or node.inputs[0].shape is None or len(node.inputs[0].shape) != len(perm):
         return None
+    users = [user for user, _ in node.outputs[0].uses()]
+    if not users or any(user.op_type != "Transpose" or user.domain != "" for user in users):
+        return None             # only where the moved transpose composes with the next one at once: a sure gain
     source = [d if isinstance(d, int) else None for d in node.inputs[0].shape]    # None: known at run time
     dims = _reshape_dims(source, [int(t) for t in target.reshape(-1)], int_attr(node, "allowzero"))
     groups = None if dims is None else _axis_groups(source, dims)

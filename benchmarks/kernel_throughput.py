@@ -1,0 +1,151 @@
+"""TF's own kernels against ONNX Runtime's on the same single ops: how much of the zoo's gap is TF's.
+
+One MatMul, one 3x3 convolution, one 1x1 convolution and one depthwise 3x3 convolution, each run alone in a
+TF1 session (as TF Serving runs a model) and in ONNX Runtime, with GFLOP/s side by side. TF twice: its default
+kernels (Eigen on CPUs without AVX-512; TF's pip wheel compiles Eigen for AVX only, and says so at start-up:
+"To enable the following instructions: AVX2 FMA ... rebuild TensorFlow") and oneDNN's (TF_ENABLE_ONEDNN_OPTS=1,
+which picks AVX2/FMA code at run time, as ONNX Runtime's MLAS does). Each in a child process of its own, since
+TF reads the variable once at import.
+
+    python -m benchmarks.kernel_throughput [--runs 30]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import write_result_files  # noqa: E402
+from benchmarks.zoo.report import machine  # noqa: E402
+from benchmarks.zoo.runner import run_json_child  # noqa: E402
+
+# name -> (kind, shapes, GFLOP per run); NHWC activations for TF, NCHW for ONNX Runtime (each runtime's own)
+OPS = {
+    "MatMul 512x768 @ 768x3072 (BERT-base MLP, 512 tokens)": ("matmul", (512, 768, 3072)),
+    "Conv 3x3, 64->64 ch, 8x56x56 (ResNet stage 1)": ("conv", (8, 56, 56, 64, 64, 3, 1)),
+    "Conv 1x1, 96->576 ch, 8x14x14 (MobileNetV2 expand)": ("conv", (8, 14, 14, 96, 576, 1, 1)),
+    "Depthwise 3x3, 576 ch, 8x14x14 (MobileNetV2)": ("conv", (8, 14, 14, 576, 576, 3, 576)),
+}
+RUNTIMES = {"tf_eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"}, "tf_onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
+            "onnxruntime": {}}
+
+
+def gflop(kind: str, shape: tuple) -> float:
+    if kind == "matmul":
+        m, k, n = shape
+        return 2 * m * k * n / 1e9
+    batch, height, width, cin, cout, kernel, groups = shape
+    return 2 * batch * height * width * cout * (cin // groups) * kernel * kernel / 1e9
+
+
+def _arrays(kind: str, shape: tuple, rng) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "matmul":
+        m, k, n = shape
+        return rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)
+    batch, height, width, cin, cout, kernel, groups = shape
+    return (rng.standard_normal((batch, cin, height, width), np.float32),
+            rng.standard_normal((cout, cin // groups, kernel, kernel), np.float32))
+
+
+def _tf_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
+    import tensorflow as tf
+    graph = tf.Graph()
+    with graph.as_default():
+        if kind == "matmul":
+            feed = tf.compat.v1.placeholder(tf.float32, x.shape)
+            out = tf.matmul(feed, tf.constant(w))
+        else:
+            x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+            feed = tf.compat.v1.placeholder(tf.float32, x.shape)
+            groups = shape[-1]
+            if groups == 1:
+                out = tf.nn.conv2d(feed, tf.constant(w.transpose(2, 3, 1, 0)), 1, "SAME")
+            else:                                    # depthwise: [k, k, C, 1]
+                out = tf.nn.depthwise_conv2d(feed, tf.constant(w.transpose(2, 3, 0, 1)), [1, 1, 1, 1], "SAME")
+    session = tf.compat.v1.Session(graph=graph)
+    return lambda: session.run(out, {feed: x})
+
+
+def _ort_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    if kind == "matmul":
+        node = helper.make_node("MatMul", ["x", "w"], ["y"])
+    else:
+        kernel, groups = shape[5], shape[6]
+        node = helper.make_node("Conv", ["x", "w"], ["y"], group=groups, pads=[kernel // 2] * 4)
+    graph = helper.make_graph([node], "op", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_empty_tensor_value_info("y")], [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return lambda: session.run(None, {"x": x})
+
+
+def child(runtime: str, runs: int) -> dict:
+    rng = np.random.default_rng(0)
+    results = {}
+    for name, (kind, shape) in OPS.items():
+        x, w = _arrays(kind, shape, rng)
+        run = (_ort_runner if runtime == "onnxruntime" else _tf_runner)(kind, shape, x, w)
+        for _ in range(3):
+            run()
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        median = float(np.median(times))
+        results[name] = {"ms": round(median * 1e3, 3), "gflops": round(gflop(kind, shape) / median, 1)}
+    return results
+
+
+def markdown(results: dict) -> str:
+    lines = [f"# Single-kernel throughput ({results['date']}, {results['machine']['cpu']}, "
+             f"{results['machine']['cores']} cores, {results['machine'].get('vector_isa', '?')})", "",
+             "| op | TF Eigen GFLOP/s | TF oneDNN GFLOP/s | ONNX Runtime GFLOP/s | Eigen / ORT time | oneDNN / ORT time |",
+             "|---|---|---|---|---|---|"]
+    for name in OPS:
+        eigen, onednn, ort = (results["runtimes"][r][name] for r in RUNTIMES)
+        lines.append(f"| {name} | {eigen['gflops']} | {onednn['gflops']} | {ort['gflops']} | "
+                     f"{eigen['ms'] / ort['ms']:.2f}x | {onednn['ms'] / ort['ms']:.2f}x |")
+    lines += ["", f"Median of {results['runs']} runs per op, each runtime in its own process, all cores; TF in a "
+              "TF1 session with NHWC data, ONNX Runtime with NCHW (each runtime's own layout)."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--child", choices=list(RUNTIMES), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.runs)))
+        return 0
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    runtimes = {}
+    for runtime, env in RUNTIMES.items():
+        runtimes[runtime] = run_json_child(["-m", "benchmarks.kernel_throughput", "--child", runtime,
+                                            "--runs", str(args.runs)], env=env)
+        if "error" in runtimes[runtime]:
+            print(f"kernel_throughput: the {runtime} run failed: {runtimes[runtime]['error']}", file=sys.stderr)
+            return 1
+    results = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
+               "runs": args.runs, "runtimes": runtimes}
+    text = markdown(results)
+    write_result_files(Path(args.out), ["kernel_throughput"], results, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
