@@ -27,7 +27,7 @@ from benchmarks.report import write_result_files  # noqa: E402
 from benchmarks.zoo.report import machine  # noqa: E402
 from benchmarks.zoo.runner import run_json_child  # noqa: E402
 
-# name -> (kind, shapes, GFLOP per run); NHWC activations for TF, NCHW for ONNX Runtime (each runtime's own)
+# name -> (kind, shape): matmul (M, K, N); conv (batch, height, width, in channels, out channels, kernel, groups)
 OPS = {
     "MatMul 512x768 @ 768x3072 (BERT-base MLP, 512 tokens)": ("matmul", (512, 768, 3072)),
     "Conv 3x3, 64->64 ch, 8x56x56 (ResNet stage 1)": ("conv", (8, 56, 56, 64, 64, 3, 1)),
@@ -75,7 +75,6 @@ def _tf_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
 
 
 def _ort_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
-    import onnx
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
     if kind == "matmul":
