@@ -2,10 +2,11 @@
 
 One MatMul, one 3x3 convolution, one 1x1 convolution and one depthwise 3x3 convolution, each run alone in a
 TF1 session (as TF Serving runs a model) and in ONNX Runtime, with GFLOP/s side by side. TF twice: its default
-kernels (Eigen on CPUs without AVX-512; TF's pip wheel compiles Eigen for AVX only, and says so at start-up:
-"To enable the following instructions: AVX2 FMA ... rebuild TensorFlow") and oneDNN's (TF_ENABLE_ONEDNN_OPTS=1,
-which picks AVX2/FMA code at run time, as ONNX Runtime's MLAS does). Each in a child process of its own, since
-TF reads the variable once at import.
+kernels on CPUs without AVX-512 (Eigen's; TF's pip wheel compiles its generic code for AVX and says so at
+start-up, "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow") and
+oneDNN's (TF_ENABLE_ONEDNN_OPTS=1, which picks AVX2/FMA code at run time, as ONNX Runtime's MLAS does). Each in
+a child process of its own, since TF reads the variable once at import. What a kernel loses here, every model
+made of it loses, whatever the translation does.
 
     python -m benchmarks.kernel_throughput [--runs 30]
 """

@@ -15,6 +15,7 @@ from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
+from converter.onnx_passes.fold_layer_norm_affine import FoldLayerNormAffinePass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
@@ -72,6 +73,9 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # converter.fused::Linear, which TF runs as one fused MatMul + BiasAdd + activation kernel.
         # After FuseGeluPass, whose Gelu it takes in.
         FuseLinearLayerPass(),
+        # A LayerNormalization that only feeds linear layers (pre-norm transformers, ConvNeXt) hands its scale
+        # and bias to their weights: two passes over the activation fewer per request. After FuseLinearLayerPass.
+        FoldLayerNormAffinePass(),
         RemoveUnusedNodesPass(),
     ]
     if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself

@@ -5,9 +5,7 @@ write it, through both exporters, and against onnxruntime on channels-last singl
 from __future__ import annotations
 
 import numpy as np
-import onnx
 import pytest
-import tensorflow as tf
 import torch
 import torch.nn.functional as F
 
@@ -15,9 +13,8 @@ from converter.backend import prepare
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
-from converter.tf_ops.module import OnnxModule
 from tests.onnx_passes._helpers import export_module, run_passes
-from tests.tf_ops._tensor_case import assert_matches_onnxruntime, single_node_model
+from tests.tf_ops._tensor_case import assert_matches_onnxruntime, single_node_model, translated_op_counts
 
 
 def _random(shape) -> np.ndarray:
@@ -33,17 +30,6 @@ class ConvResizeConv(torch.nn.Module):
 
     def forward(self, x):
         return self.second(F.interpolate(torch.relu(self.first(x)), **self.interpolate))
-
-
-def _translated_op_types(model: onnx.ModelProto, x: np.ndarray) -> set[str]:
-    module = OnnxModule(model)
-    name = model.graph.input[0].name
-
-    @tf.function(input_signature=[tf.TensorSpec([None, *x.shape[1:]], tf.float32)], autograph=False)
-    def run(value):
-        return module.run({name: value})
-
-    return {op.type for op in run.get_concrete_function().graph.get_operations()}
 
 
 INTERPOLATE = [  # (F.interpolate arguments, the TF kernel expected, or None: the gather form)
@@ -75,7 +61,7 @@ def test_resize_runs_channels_last_with_torch_numbers(interpolate, kernel, dynam
         borders = 2                            # only at the graph's input and output: Resize runs channels-last
     assert len(transposes) == borders
     np.testing.assert_allclose(prepare(rewritten).run([x])[0], expected, rtol=1e-4, atol=2e-5)
-    op_types = _translated_op_types(rewritten, x)
+    op_types = set(translated_op_counts(rewritten, {"x": x}))
     if kernel:
         assert kernel in op_types and "GatherV2" not in op_types
     else:
@@ -119,7 +105,7 @@ def test_channels_first_resize_runs_tf_kernel_between_transposes(attrs, kernel):
     model = single_node_model("Resize", {"x": image}, ["y"], 19, constants, node_inputs=["x", "roi", "scales"],
                               **attrs)
     assert_matches_onnxruntime(model, {"x": image}, rtol=1e-5, atol=2e-6)
-    op_types = _translated_op_types(model, image)
+    op_types = set(translated_op_counts(model, {"x": image}))
     if kernel:
         assert kernel in op_types and "Transpose" in op_types and "GatherV2" not in op_types
     else:

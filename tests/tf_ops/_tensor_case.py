@@ -2,6 +2,8 @@
 and through onnxruntime as the independent reference (shared by the tensor-op and Resize tests)."""
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -32,6 +34,16 @@ def single_node_model(op_type: str, inputs: dict[str, np.ndarray], outputs: list
 
 def run_translated(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Translate inside tf.function with input_signature [None, ...] (dynamic batch), then run."""
+    feeds = [tf.constant(_utf8(a) if a.dtype == object else a) for a in inputs.values()]
+    return [t.numpy() for t in _traced(model, inputs)(*feeds)]
+
+
+def translated_op_counts(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> Counter:
+    """How many TF ops of each type the translation writes (batch dimension None)."""
+    return Counter(op.type for op in _traced(model, inputs).get_concrete_function().graph.get_operations())
+
+
+def _traced(model: onnx.ModelProto, inputs: dict[str, np.ndarray]):
     module = OnnxModule(model)
     names = list(inputs)
     signature = [tf.TensorSpec([None, *a.shape[1:]] if a.ndim else [], tf.string if a.dtype == object else a.dtype)
@@ -42,8 +54,7 @@ def run_translated(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> lis
         outputs = module.run(dict(zip(names, args)))
         return [outputs[name] for name in module.output_names]
 
-    feeds = [tf.constant(_utf8(a) if a.dtype == object else a) for a in inputs.values()]
-    return [t.numpy() for t in run(*feeds)]
+    return run
 
 
 def _utf8(strings: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from converter.tf_ops.module import OnnxModule
+from tests.tf_ops._tensor_case import assert_matches_onnxruntime, single_node_model, translated_op_counts
 
 RNG = np.random.default_rng(0)
 
@@ -218,3 +219,16 @@ def test_group_normalization_18_scale_per_group():
     model = make_model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, epsilon=1e-3)],
                        [("x", ["N", 4, 3])], [("y", ["N", 4, 3])], [("s", randn(2)), ("b", randn(2))], opset=18)
     check(model, lambda n: {"x": randn(n, 4, 3)}, reference="onnx")
+
+
+@pytest.mark.parametrize("unit", [True, False], ids=["unit-scale-zero-bias", "trained"])
+def test_layer_norm_applies_scale_and_bias_only_when_they_change_something(unit):
+    """FoldLayerNormAffinePass leaves a unit scale behind; its multiply (and a zero bias's add) is not run."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    scale = np.ones(8, np.float32) if unit else rng.uniform(0.5, 2, 8).astype(np.float32)
+    bias = np.zeros(8, np.float32) if unit else rng.uniform(-1, 1, 8).astype(np.float32)
+    model = single_node_model("LayerNormalization", {"x": x}, ["y"], 17, {"scale": scale, "bias": bias})
+    assert_matches_onnxruntime(model, {"x": x}, rtol=1e-5, atol=1e-5)
+    counts = translated_op_counts(model, {"x": x})
+    assert (counts["Mul"], counts["AddV2"]) == ((1, 1) if unit else (2, 2))    # normalise (+ epsilon) [+ affine]
