@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.report import write_result_files
+from benchmarks.zoo.report import machine
+from benchmarks.zoo.runner import run_json_child
 
-from benchmarks.report import write_result_files  # noqa: E402
-from benchmarks.zoo.report import machine  # noqa: E402
-from benchmarks.zoo.runner import run_json_child  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # name -> (kind, shape): matmul (M, K, N); conv (batch, height, width, in channels, out channels, kernel, groups)
 OPS = {

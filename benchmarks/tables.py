@@ -539,6 +539,7 @@ def render_readme_conversion(results: Path) -> str:
 
 BREAKDOWN_FILE = "op_breakdown-latest.json"
 HANDWRITTEN_FILE = "handwritten_bert.json"
+KERNEL_THROUGHPUT_FILE = "kernel_throughput.json"
 
 
 def _report_block(markdown: Callable[[dict], str], results: Path, name: str) -> str:
@@ -563,6 +564,16 @@ def render_zoo_compare(results: Path, name: str = "zoo_compare-latest.json") -> 
     from benchmarks.zoo.compare import markdown
 
     return _report_block(markdown, results, name)
+
+
+def render_kernel_throughput(results: Path) -> str:
+    from benchmarks.kernel_throughput import markdown
+
+    return _report_block(markdown, results, KERNEL_THROUGHPUT_FILE)
+
+
+def _compare_block(name: str) -> Block:
+    return Block((name,), lambda results: render_zoo_compare(results, name))
 
 
 def _breakdown_block(name: str) -> Block:
@@ -597,9 +608,12 @@ BLOCKS: dict[str, Block] = {
     "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
     "zoo-change": Block((ZOO_BEFORE_ISSUE_18, ZOO_FILE), render_zoo_change),
-    "zoo-compare": Block(("zoo_compare-latest.json",), render_zoo_compare),
-    "zoo-compare-20261207-033229": Block(("zoo_compare-20261207-033229.json",),
-                                         lambda results: render_zoo_compare(results, "zoo_compare-20261207-033229.json")),
+    "zoo-compare-20261207-032206": _compare_block("zoo_compare-20261207-032206.json"),
+    "zoo-compare-20261207-033229": _compare_block("zoo_compare-20261207-033229.json"),
+    "zoo-compare-20261207-050220": _compare_block("zoo_compare-20261207-050220.json"),
+    "zoo-compare-20261207-052015": _compare_block("zoo_compare-20261207-052015.json"),
+    "zoo-compare-20261207-055515": _compare_block("zoo_compare-20261207-055515.json"),
+    "kernel-throughput": Block((KERNEL_THROUGHPUT_FILE,), render_kernel_throughput),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),
     "op-breakdown-20261207-011406": _breakdown_block("op_breakdown-20261207-011406.json"),
