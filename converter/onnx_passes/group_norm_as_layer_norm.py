@@ -15,7 +15,7 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import add_initializer, constant_array, ensure_shapes
+from converter.onnx_passes._layout import add_initializer, constant_array, ensure_shapes, fresh_name, int_attr
 
 __all__ = ["GroupNormAsLayerNormPass"]
 
@@ -46,8 +46,9 @@ def _rewrite(graph: ir.Graph, norm: ir.Node) -> bool:
     if x.shape is None or len(x.shape) < 3 or not all(isinstance(d, int) for d in list(x.shape)[1:]):
         return False
     rest = [int(d) for d in list(x.shape)[1:]]
-    if (unflatten.op_type != "Reshape" or unflatten.outputs[0].is_graph_output()
-            or _target_past_batch(flatten) not in ([1, int(np.prod(rest))], [1, -1]) or _target_past_batch(unflatten) != rest):
+    if (unflatten.op_type != "Reshape" or unflatten.outputs[0].is_graph_output() or not _keeps_batch(flatten, x)
+            or _target_past_batch(flatten) not in ([1, int(np.prod(rest))], [1, -1])
+            or _target_past_batch(unflatten) != rest):
         return False
     scale, bias = constant_array(norm.inputs[1]), constant_array(norm.inputs[2])
     if scale is None or bias is None or scale.size != 1 or bias.size != 1:
@@ -60,7 +61,7 @@ def _rewrite(graph: ir.Graph, norm: ir.Node) -> bool:
     layer_norm = ir.Node("", "LayerNormalization", inputs,
                          [ir.AttrInt64("axis", 1), ir.AttrFloat32("epsilon", float(epsilon))], name=f"{stem}_as_layer_norm")
     out = layer_norm.outputs[0]
-    out.name, out.shape, out.type = f"{unflatten.outputs[0].name}_layer_norm", x.shape, x.type
+    out.name, out.shape, out.type = fresh_name(graph, f"{stem}_layer_norm"), x.shape, x.type
     graph.insert_before(flatten, layer_norm)
     for user, index in list(unflatten.outputs[0].uses()):
         user.replace_input_with(index, out)
@@ -72,3 +73,12 @@ def _target_past_batch(reshape: ir.Node) -> list[int] | None:
     """A Reshape's constant target after its first (batch) entry; None when computed at run time."""
     target = constant_array(reshape.inputs[1]) if len(reshape.inputs) > 1 else None
     return None if target is None else [int(t) for t in target.reshape(-1)[1:]]
+
+
+def _keeps_batch(flatten: ir.Node, x: ir.Value) -> bool:
+    """The flattening target's first entry is the batch (copied with 0, or x's static batch), not 1: a
+    `[1, 1, -1]` target would normalise the whole batch together."""
+    target = constant_array(flatten.inputs[1])
+    first = int(target.reshape(-1)[0])
+    return first == 0 and not int_attr(flatten, "allowzero") or first == x.shape[0] or \
+        (first == -1 and int(target.reshape(-1)[-1]) != -1)

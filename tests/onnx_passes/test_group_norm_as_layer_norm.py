@@ -63,3 +63,19 @@ def test_group_norm_with_several_groups_is_left_alone():
     rewritten, modified = _rewrite(PoolFormerBlock(groups=4).eval(), dynamo=False)
     assert not modified[2]
     assert [n.op_type for n in rewritten.graph.node].count("InstanceNormalization") == 2
+
+
+def test_a_flatten_over_the_batch_too_is_left_alone():
+    """`Reshape(x, [1, 1, -1])` normalises the whole batch together: not one LayerNormalization per sample."""
+    from onnx import TensorProto, helper, numpy_helper
+    constants = {"flat": np.int64([1, 1, -1]), "back": np.int64([-1, 4, 3, 3]),
+                 "scale": np.float32([1.0]), "bias": np.float32([0.0])}
+    nodes = [helper.make_node("Reshape", ["x", "flat"], ["f"]),
+             helper.make_node("InstanceNormalization", ["f", "scale", "bias"], ["n"]),
+             helper.make_node("Reshape", ["n", "back"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 3, 3])],
+                              [helper.make_empty_tensor_value_info("y")],
+                              [numpy_helper.from_array(v, k) for k, v in constants.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    _, (modified,) = run_passes(model, [GroupNormAsLayerNormPass()])
+    assert not modified
