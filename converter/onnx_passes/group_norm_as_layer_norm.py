@@ -45,10 +45,10 @@ def _rewrite(graph: ir.Graph, norm: ir.Node) -> bool:
     x = flatten.inputs[0]
     if x.shape is None or len(x.shape) < 3 or not all(isinstance(d, int) for d in list(x.shape)[1:]):
         return False
-    rest = [int(d) for d in list(x.shape)[1:]]
-    if (unflatten.op_type != "Reshape" or unflatten.outputs[0].is_graph_output() or not _keeps_batch(flatten, x)
-            or _target_past_batch(flatten) not in ([1, int(np.prod(rest))], [1, -1])
-            or _target_past_batch(unflatten) != rest):
+    if unflatten.op_type != "Reshape" or unflatten.outputs[0].is_graph_output() or not _flattens_per_sample(flatten, x):
+        return False
+    back = _target(unflatten)
+    if back is None or back[1:] != list(x.shape)[1:]:
         return False
     scale, bias = constant_array(norm.inputs[1]), constant_array(norm.inputs[2])
     if scale is None or bias is None or scale.size != 1 or bias.size != 1:
@@ -69,16 +69,18 @@ def _rewrite(graph: ir.Graph, norm: ir.Node) -> bool:
     return True
 
 
-def _target_past_batch(reshape: ir.Node) -> list[int] | None:
-    """A Reshape's constant target after its first (batch) entry; None when computed at run time."""
+def _target(reshape: ir.Node) -> list[int] | None:
+    """A Reshape's constant target; None when computed at run time."""
     target = constant_array(reshape.inputs[1]) if len(reshape.inputs) > 1 else None
-    return None if target is None else [int(t) for t in target.reshape(-1)[1:]]
+    return None if target is None else [int(t) for t in target.reshape(-1)]
 
 
-def _keeps_batch(flatten: ir.Node, x: ir.Value) -> bool:
-    """The flattening target's first entry is the batch (copied with 0, or x's static batch), not 1: a
-    `[1, 1, -1]` target would normalise the whole batch together."""
-    target = constant_array(flatten.inputs[1])
-    first = int(target.reshape(-1)[0])
-    return first == 0 and not int_attr(flatten, "allowzero") or first == x.shape[0] or \
-        (first == -1 and int(target.reshape(-1)[-1]) != -1)
+def _flattens_per_sample(flatten: ir.Node, x: ir.Value) -> bool:
+    """`flatten` makes x [B, 1, C*H*W...]: its constant target's first entry is the batch (copied with 0, x's
+    static batch, or -1 beside a static size), not 1: a `[1, 1, -1]` target would normalise the whole batch
+    together."""
+    target = _target(flatten)
+    if target is None or target[1:] not in ([1, int(np.prod(list(x.shape)[1:]))], [1, -1]):
+        return False
+    first = target[0]
+    return first == 0 and not int_attr(flatten, "allowzero") or first == x.shape[0] or (first == -1 and target[-1] != -1)

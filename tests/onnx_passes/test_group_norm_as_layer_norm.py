@@ -79,3 +79,22 @@ def test_a_flatten_over_the_batch_too_is_left_alone():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
     _, (modified,) = run_passes(model, [GroupNormAsLayerNormPass()])
     assert not modified
+
+
+def test_a_flatten_whose_target_is_computed_at_run_time_is_left_alone():
+    """Without FoldShapeArithmeticPass before it the target is `Concat(Shape(x)[:1], [1, -1])`: not read."""
+    from onnx import TensorProto, helper, numpy_helper
+    constants = {"start": np.int64([0]), "end": np.int64([1]), "tail": np.int64([1, -1]),
+                 "back": np.int64([-1, 4, 3, 3]), "scale": np.float32([1.0]), "bias": np.float32([0.0])}
+    nodes = [helper.make_node("Shape", ["x"], ["shape"]),
+             helper.make_node("Slice", ["shape", "start", "end"], ["batch"]),
+             helper.make_node("Concat", ["batch", "tail"], ["flat"], axis=0),
+             helper.make_node("Reshape", ["x", "flat"], ["f"]),
+             helper.make_node("InstanceNormalization", ["f", "scale", "bias"], ["n"]),
+             helper.make_node("Reshape", ["n", "back"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 3, 3])],
+                              [helper.make_empty_tensor_value_info("y")],
+                              [numpy_helper.from_array(v, k) for k, v in constants.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    _, (modified,) = run_passes(model, [GroupNormAsLayerNormPass()])
+    assert not modified
