@@ -72,7 +72,8 @@ def test_a_flatten_over_the_batch_too_is_left_alone():
                  "scale": np.float32([1.0]), "bias": np.float32([0.0])}
     nodes = [helper.make_node("Reshape", ["x", "flat"], ["f"]),
              helper.make_node("InstanceNormalization", ["f", "scale", "bias"], ["n"]),
-             helper.make_node("Reshape", ["n", "back"], ["y"])]
+             helper.make_node("Reshape", ["n", "back"], ["unflat"]),
+             helper.make_node("Relu", ["unflat"], ["y"])]     # not a graph output: the rewrite would apply
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 3, 3])],
                               [helper.make_empty_tensor_value_info("y")],
                               [numpy_helper.from_array(v, k) for k, v in constants.items()])
@@ -91,7 +92,8 @@ def test_a_flatten_whose_target_is_computed_at_run_time_is_left_alone():
              helper.make_node("Concat", ["batch", "tail"], ["flat"], axis=0),
              helper.make_node("Reshape", ["x", "flat"], ["f"]),
              helper.make_node("InstanceNormalization", ["f", "scale", "bias"], ["n"]),
-             helper.make_node("Reshape", ["n", "back"], ["y"])]
+             helper.make_node("Reshape", ["n", "back"], ["unflat"]),
+             helper.make_node("Relu", ["unflat"], ["y"])]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 3, 3])],
                               [helper.make_empty_tensor_value_info("y")],
                               [numpy_helper.from_array(v, k) for k, v in constants.items()])
