@@ -16,9 +16,9 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, constant_array, fresh_name,
-                                           int_attr, redirect_uses)
+from converter.onnx_passes._layout import add_initializer, allow_free_initializers, constant_array, int_attr
 from converter.onnx_passes._match import is_standard
+from converter.onnx_passes.fuse_linear_layer import insert_linear
 from converter.tf_ops.fused import FUSED_DOMAIN
 
 __all__ = ["FoldLayerNormAffinePass"]
@@ -90,11 +90,5 @@ def _fold_into(graph: ir.Graph, layer: ir.Node, scale: np.ndarray, bias: np.ndar
         layer.replace_input_with(2, new_bias)
         return
     # a bare MatMul gains a bias: it becomes the fused linear layer with one
-    linear = ir.Node(FUSED_DOMAIN, "Linear", [layer.inputs[0], layer.inputs[1], new_bias],
-                     name=fresh_name(graph, f"{stem}_linear"))
-    linear.metadata_props.update(layer.metadata_props)
-    linear.outputs[0].name = fresh_name(graph, "linear_out")
-    linear.outputs[0].shape, linear.outputs[0].type = layer.outputs[0].shape, layer.outputs[0].type
-    graph.insert_before(layer, linear)
-    redirect_uses(graph, layer.outputs[0], linear.outputs[0])
+    insert_linear(graph, [layer.inputs[0], layer.inputs[1], new_bias], [], layer, layer.outputs[0], before=layer)
     graph.remove(layer, safe=True)

@@ -55,15 +55,25 @@ def _fuse(graph: ir.Graph, matmul: ir.Node) -> bool:
         activation = None
     if len(absorbed) == 1:
         return False                         # a bare MatMul: its own translation is the same
-    linear = ir.Node(FUSED_DOMAIN, "Linear", [x, weight] + ([bias] if bias is not None else []),
-                     _attributes(activation), name=fresh_name(graph, f"{matmul.name or 'MatMul'}_linear"))
-    linear.metadata_props.update(matmul.metadata_props)        # the PyTorch layer it came from
-    linear.outputs[0].name = fresh_name(graph, "linear_out")
-    linear.outputs[0].shape, linear.outputs[0].type = output.shape, output.type
-    graph.insert_before(absorbed[-1], linear)    # after the bias's producer, before the output's users
-    redirect_uses(graph, output, linear.outputs[0])
+    # inserted after the bias's producer, before the output's users
+    insert_linear(graph, [x, weight] + ([bias] if bias is not None else []), _attributes(activation), matmul,
+                  output, before=absorbed[-1])
     graph.remove(absorbed[::-1], safe=True)
     return True
+
+
+def insert_linear(graph: ir.Graph, inputs: list[ir.Value], attributes: list[ir.Attr], matmul: ir.Node,
+                  output: ir.Value, before: ir.Node) -> ir.Node:
+    """A converter.fused::Linear over `inputs` that takes `output`'s place (its readers, shape and type), named
+    after and keeping the PyTorch-layer metadata of the `matmul` it stems from, inserted before `before`."""
+    linear = ir.Node(FUSED_DOMAIN, "Linear", inputs, attributes,
+                     name=fresh_name(graph, f"{matmul.name or 'MatMul'}_linear"))
+    linear.metadata_props.update(matmul.metadata_props)
+    linear.outputs[0].name = fresh_name(graph, "linear_out")
+    linear.outputs[0].shape, linear.outputs[0].type = output.shape, output.type
+    graph.insert_before(before, linear)
+    redirect_uses(graph, output, linear.outputs[0])
+    return linear
 
 
 def _attributes(activation: ir.Node | None) -> list[ir.Attr]:
