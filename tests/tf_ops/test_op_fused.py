@@ -17,9 +17,19 @@ def _tf_ops_of_residual_add(a_shape: list, b_shape: list) -> set[str]:
                                             helper.make_tensor_value_info("b", TensorProto.FLOAT, b_shape)],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid(FUSED_DOMAIN, 1)])
+    return _op_types(_traced(model, {"a": a_shape, "b": b_shape}))
+
+
+def _traced(model, shapes: dict[str, list]):
+    """The model's translation traced for inputs of `shapes` (a name for a size TF does not know): a concrete
+    function from {input name: tensor} to {output name: tensor}."""
     specs = {name: tf.TensorSpec([d if isinstance(d, int) else None for d in shape], tf.float32)
-             for name, shape in (("a", a_shape), ("b", b_shape))}
-    concrete = tf.function(OnnxModule(model).run).get_concrete_function(specs)
+             for name, shape in shapes.items()}
+    module = OnnxModule(model)
+    return tf.function(lambda feeds: module.run(feeds)).get_concrete_function(specs)
+
+
+def _op_types(concrete) -> set[str]:
     return {op.type for op in concrete.graph.get_operations()}
 
 
@@ -48,12 +58,10 @@ def test_linear_runs_as_one_2d_matmul_whatever_the_leading_sizes(x_shape):
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
                               [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid(FUSED_DOMAIN, 1)])
-    module = OnnxModule(model)
-    spec = tf.TensorSpec([d if isinstance(d, int) else None for d in x_shape], tf.float32)
-    run = tf.function(lambda x: module.run({"x": x})["y"], input_signature=[spec])
-    ops = {op.type for op in run.get_concrete_function().graph.get_operations()}
+    run = _traced(model, {"x": x_shape})
+    ops = _op_types(run)
     assert "MatMul" in ops and "BatchMatMulV2" not in ops, ops
     x = rng.standard_normal((2, 7, 5, 6)).astype(np.float32)
-    actual = run(tf.constant(x))
+    actual = run({"x": tf.constant(x)})["y"]
     np.testing.assert_allclose(actual.numpy(), np.maximum(x @ weight + bias, 0), rtol=1e-5, atol=1e-6)
     assert actual.shape == (2, 7, 5, 3)
