@@ -65,31 +65,12 @@ def test_group_norm_with_several_groups_is_left_alone():
     assert [n.op_type for n in rewritten.graph.node].count("InstanceNormalization") == 2
 
 
-def test_a_flatten_over_the_batch_too_is_left_alone():
-    """`Reshape(x, [1, 1, -1])` normalises the whole batch together: not one LayerNormalization per sample."""
+def _group_norm_rewritten(flatten_target: list, constants: dict) -> bool:
+    """Whether the pass rewrites `flatten_target` nodes (making "flat") -> Reshape(x, flat) ->
+    InstanceNormalization -> Reshape back, whose result feeds a Relu (not a graph output: the rewrite applies)."""
     from onnx import TensorProto, helper, numpy_helper
-    constants = {"flat": np.int64([1, 1, -1]), "back": np.int64([-1, 4, 3, 3]),
-                 "scale": np.float32([1.0]), "bias": np.float32([0.0])}
-    nodes = [helper.make_node("Reshape", ["x", "flat"], ["f"]),
-             helper.make_node("InstanceNormalization", ["f", "scale", "bias"], ["n"]),
-             helper.make_node("Reshape", ["n", "back"], ["unflat"]),
-             helper.make_node("Relu", ["unflat"], ["y"])]     # not a graph output: the rewrite would apply
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 3, 3])],
-                              [helper.make_empty_tensor_value_info("y")],
-                              [numpy_helper.from_array(v, k) for k, v in constants.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
-    _, (modified,) = run_passes(model, [GroupNormAsLayerNormPass()])
-    assert not modified
-
-
-def test_a_flatten_whose_target_is_computed_at_run_time_is_left_alone():
-    """Without FoldShapeArithmeticPass before it the target is `Concat(Shape(x)[:1], [1, -1])`: not read."""
-    from onnx import TensorProto, helper, numpy_helper
-    constants = {"start": np.int64([0]), "end": np.int64([1]), "tail": np.int64([1, -1]),
-                 "back": np.int64([-1, 4, 3, 3]), "scale": np.float32([1.0]), "bias": np.float32([0.0])}
-    nodes = [helper.make_node("Shape", ["x"], ["shape"]),
-             helper.make_node("Slice", ["shape", "start", "end"], ["batch"]),
-             helper.make_node("Concat", ["batch", "tail"], ["flat"], axis=0),
+    constants = {**constants, "back": np.int64([-1, 4, 3, 3]), "scale": np.float32([1.0]), "bias": np.float32([0.0])}
+    nodes = [*flatten_target,
              helper.make_node("Reshape", ["x", "flat"], ["f"]),
              helper.make_node("InstanceNormalization", ["f", "scale", "bias"], ["n"]),
              helper.make_node("Reshape", ["n", "back"], ["unflat"]),
@@ -99,4 +80,19 @@ def test_a_flatten_whose_target_is_computed_at_run_time_is_left_alone():
                               [numpy_helper.from_array(v, k) for k, v in constants.items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
     _, (modified,) = run_passes(model, [GroupNormAsLayerNormPass()])
-    assert not modified
+    return modified
+
+
+def test_a_flatten_per_sample_is_rewritten_and_one_over_the_batch_too_is_left_alone():
+    """`Reshape(x, [1, 1, -1])` normalises the whole batch together: not one LayerNormalization per sample."""
+    assert _group_norm_rewritten([], {"flat": np.int64([0, 1, -1])})
+    assert not _group_norm_rewritten([], {"flat": np.int64([1, 1, -1])})
+
+
+def test_a_flatten_whose_target_is_computed_at_run_time_is_left_alone():
+    """Without FoldShapeArithmeticPass before it the target is `Concat(Shape(x)[:1], [1, -1])`: not read."""
+    from onnx import helper
+    target = [helper.make_node("Shape", ["x"], ["shape"]),
+              helper.make_node("Slice", ["shape", "start", "end"], ["batch"]),
+              helper.make_node("Concat", ["batch", "tail"], ["flat"], axis=0)]
+    assert not _group_norm_rewritten(target, {"start": np.int64([0]), "end": np.int64([1]), "tail": np.int64([1, -1])})
