@@ -4,25 +4,32 @@ Exporters compute reshape targets and resize sizes at run time from `Shape` (tor
 windows with `x.view(B, H // 7, 7, ...)`, segmentation heads resize to `x.shape[-2:]`). With a dynamic batch
 nothing folds them, so TF runs the Shape/Gather/Slice/Concat chain on every request (Swin-T: about 300 of
 its 4,300 nodes per request) and loses its static shapes downstream. Here the small integer vectors those chains build are
-evaluated symbolically, each entry a known int or "size `axis` of value X" (a run-time dim):
+evaluated symbolically (Shape, Gather, Slice, Concat, Unsqueeze, Squeeze, Cast and integer Add/Sub/Mul/Div),
+each entry a known int or "size `axis` of value X" (a run-time dim):
 - a chain whose entries are all known becomes an initializer;
 - a Reshape target with one run-time entry gets -1 there (Reshape infers it: the other entries fix it);
 - a Resize whose sizes are known except for axes it keeps (their entry is the data's own run-time dim)
   resizes only the other axes, through the `axes` attribute (opset 18+), so the layout passes can move it
   and TF's own resize kernels can run it.
+After a round that folded something, shape inference runs again and so does the fold: a folded reshape target
+gives static sizes to what follows it, which the next chain reads (ShuffleNetV2's channel shuffles, one per
+unit, each reading the sizes the previous one left unknown).
 Runs after the ONNX Runtime reference is taken: the graph it leaves is for our translation only.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import onnx_ir as ir
-from onnx_ir.passes.common import RemoveUnusedNodesPass
+from onnx_ir.passes.common import RemoveUnusedNodesPass, ShapeInferencePass
 
 from converter.onnx_passes._layout import add_initializer, constant_array, ensure_shapes, int_attr
 
 __all__ = ["FoldShapeArithmeticPass"]
 
 MAX_LENGTH = 16         # shape vectors only, never data
+MAX_ROUNDS = 8          # folds, each after shape inference has carried the last one's static sizes on
 
 
 class RunTimeDim(tuple):
@@ -50,32 +57,43 @@ class Vector:
 class FoldShapeArithmeticPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         ensure_shapes(model, ("Shape", "Reshape"))     # Reshape: its data's dims fix a -1 beside the batch
-        graph = model.graph
-        resize_axes = model.opset_imports.get("", 0) >= 18      # Resize's `axes` attribute came in opset 18
-        vectors: dict[int, Vector] = {}
         modified = False
-        for node in list(graph):
-            if node.domain not in ("", "ai.onnx"):
-                continue
-            if node.op_type == "Reshape":
-                modified |= _infer_one_dim(graph, node, vectors)
-            elif node.op_type == "Resize" and resize_axes:
-                modified |= _resize_only_changed_axes(graph, node, vectors)
-            vector = _evaluate(node, vectors)
-            if vector is None:
-                continue
-            output = node.outputs[0]
-            vectors[id(output)] = vector
-            if vector.known and node.op_type not in ("Constant",) and not output.is_graph_output() and output.uses():
-                dtype = output.dtype.numpy() if output.dtype is not None else np.int64
-                array = np.array(vector.entries[0] if vector.scalar else vector.entries, dtype)
-                folded = add_initializer(graph, f"{node.name or node.op_type}_folded", array)
-                for user, index in list(output.uses()):
-                    user.replace_input_with(index, folded)
-                modified = True
+        for _ in range(MAX_ROUNDS):
+            if not _fold_once(model):
+                break
+            modified = True
+            # a folded reshape target gives its output static sizes, which the next chain may read
+            ShapeInferencePass(strict_mode=False)(model)
         if modified:        # the Shape chains left without users would pin transposes in the layout passes
             RemoveUnusedNodesPass()(model)
         return ir.passes.PassResult(model, modified)
+
+
+def _fold_once(model: ir.Model) -> bool:
+    graph = model.graph
+    resize_axes = model.opset_imports.get("", 0) >= 18      # Resize's `axes` attribute came in opset 18
+    vectors: dict[int, Vector] = {}
+    modified = False
+    for node in list(graph):
+        if node.domain not in ("", "ai.onnx"):
+            continue
+        if node.op_type == "Reshape":
+            modified |= _infer_one_dim(graph, node, vectors)
+        elif node.op_type == "Resize" and resize_axes:
+            modified |= _resize_only_changed_axes(graph, node, vectors)
+        vector = _evaluate(node, vectors)
+        if vector is None:
+            continue
+        output = node.outputs[0]
+        vectors[id(output)] = vector
+        if vector.known and node.op_type not in ("Constant",) and not output.is_graph_output() and output.uses():
+            dtype = output.dtype.numpy() if output.dtype is not None else np.int64
+            array = np.array(vector.entries[0] if vector.scalar else vector.entries, dtype)
+            folded = add_initializer(graph, f"{node.name or node.op_type}_folded", array)
+            for user, index in list(output.uses()):
+                user.replace_input_with(index, folded)
+            modified = True
+    return modified
 
 
 def _vector(value: ir.Value | None, vectors: dict[int, Vector]) -> Vector | None:
@@ -113,7 +131,47 @@ def _evaluate(node: ir.Node, vectors: dict[int, Vector]) -> Vector | None:
         return Vector(list(inputs[0].entries))
     if op == "Squeeze" and not inputs[0].scalar and len(inputs[0].entries) == 1:
         return Vector(list(inputs[0].entries), scalar=True)
+    if op in _ARITHMETIC and len(inputs) == 2 and inputs[1] is not None:
+        return _arithmetic(op, inputs[0], inputs[1])
     return None
+
+
+def _truncating_div(a: int, b: int) -> int | None:
+    """ONNX's integer Div rounds toward zero (C's `/`), not down like Python's `//`."""
+    if b == 0:
+        return None
+    quotient = abs(a) // abs(b)
+    return quotient if (a >= 0) == (b >= 0) else -quotient
+
+
+# Integer arithmetic on sizes (`channels // groups` in torchvision's channel shuffle, traced as Div + Cast):
+# the operation, and the operand that leaves a run-time dim as it is (x + 0, x * 1, ...).
+_ARITHMETIC = {"Add": (operator.add, 0), "Sub": (operator.sub, 0), "Mul": (operator.mul, 1),
+               "Div": (_truncating_div, 1)}
+_COMMUTATIVE = ("Add", "Mul")
+
+
+def _arithmetic(op: str, left: Vector, right: Vector) -> Vector | None:
+    """Entry by entry, with ONNX broadcasting of scalars and length-1 vectors; None when an entry is not
+    known (a run-time dim in anything but an identity)."""
+    length = max(len(left.entries), len(right.entries))
+    if {len(left.entries), len(right.entries)} - {1, length}:
+        return None
+    operation, neutral = _ARITHMETIC[op]
+    entries = []
+    for a, b in zip(left.entries * (length // len(left.entries)), right.entries * (length // len(right.entries))):
+        if isinstance(a, int) and isinstance(b, int):
+            entry = operation(a, b)
+        elif isinstance(b, int) and b == neutral:
+            entry = a
+        elif isinstance(a, int) and a == neutral and op in _COMMUTATIVE:
+            entry = b
+        else:
+            entry = None
+        if entry is None:
+            return None
+        entries.append(entry)
+    return Vector(entries, scalar=left.scalar and right.scalar)
 
 
 def _shape(node: ir.Node) -> Vector | None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from converter.backend import prepare
-from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
-from tests.onnx_passes._helpers import run_passes
+from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass, Vector, _arithmetic
+from tests.onnx_passes._helpers import export_module, run_passes
 from tests.tf_ops._tensor_case import run_onnxruntime
 
 RNG = np.random.default_rng(5)
@@ -111,3 +112,54 @@ def test_resize_sizes_from_the_data_shape_name_the_resized_axes(opset, axes):
     x = RNG.standard_normal((3, 3, 6, 8)).astype(np.float32)
     np.testing.assert_allclose(prepare(rewritten).run([x])[0], run_onnxruntime(model, {"x": x})[0],
                                rtol=1e-5, atol=1e-6)
+
+
+class _ShuffleUnits(torch.nn.Module):
+    """Two of ShuffleNetV2's stride-1 units: chunk, convolve one half, concat, channel shuffle with sizes read
+    from the tensor (`channels // groups`, traced as Div and Cast). The second unit's sizes are only static once
+    the first unit's reshape target is folded and shape inference has carried its sizes on."""
+
+    def __init__(self):
+        super().__init__()
+        self.branches = torch.nn.ModuleList(torch.nn.Conv2d(4, 4, 3, padding=1, groups=4) for _ in range(2))
+
+    def forward(self, x):
+        for branch in self.branches:
+            kept, changed = x.chunk(2, dim=1)
+            x = torch.cat((kept, branch(changed)), dim=1)
+            batch, channels, height, width = x.size()
+            x = x.view(batch, 2, channels // 2, height, width).transpose(1, 2).contiguous()
+            x = x.view(batch, -1, height, width)
+        return x
+
+
+def test_channel_shuffle_sizes_fold_through_consecutive_units():
+    torch.manual_seed(0)
+    module = _ShuffleUnits().eval()
+    model = export_module(module, torch.randn(2, 8, 6, 6), dynamo=False, dynamic_batch=True)
+    arithmetic = {"Shape", "Gather", "Div", "Cast", "Unsqueeze", "Mul"}
+    assert arithmetic & {n.op_type for n in model.graph.node}            # what the exporter wrote
+    rewritten, (modified,) = run_passes(model, [FoldShapeArithmeticPass()])
+    assert modified
+    assert not arithmetic & {n.op_type for n in rewritten.graph.node}, [n.op_type for n in rewritten.graph.node]
+    shapes = {v.name: [d.dim_value or None for d in v.type.tensor_type.shape.dim] for v in rewritten.graph.value_info}
+    depthwise_inputs = [shapes.get(n.input[0]) for n in rewritten.graph.node if n.op_type == "Conv"]
+    assert depthwise_inputs == [[None, 4, 6, 6]] * 2          # spatial sizes static in both units
+    for batch in (1, 5):
+        x = RNG.standard_normal((batch, 8, 6, 6)).astype(np.float32)
+        with torch.no_grad():
+            expected = module(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(run_onnxruntime(rewritten, {"x": x})[0], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["Add", "Sub", "Mul", "Div"])
+def test_integer_arithmetic_folds_as_onnx_runtime_computes_it(op):
+    """Division of negative sizes rounds toward zero in ONNX (Python's // rounds down)."""
+    left, right = np.int64([7, -7, 9, 0]), np.int64([2, 2, -4, 3])
+    graph = helper.make_graph([helper.make_node(op, ["a", "b"], ["c"])], "g", [],
+                              [helper.make_tensor_value_info("c", TensorProto.INT64, [4])],
+                              [numpy_helper.from_array(left, "a"), numpy_helper.from_array(right, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    expected = run_onnxruntime(model, {})[0]
+    folded = _arithmetic(op, Vector([int(v) for v in left]), Vector([int(v) for v in right]))
+    assert folded.entries == expected.tolist()

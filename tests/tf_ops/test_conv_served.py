@@ -101,3 +101,29 @@ def test_batch_norm_after_grouped_conv_runs_served(tmp_path, kernels):
     served, eager = served_and_eager(_randomize(StandardizedGroupedConvNorm()), "x:float32:2x8x6x6", 3, tmp_path,
                                      exporter="torchscript", kernels=kernels)
     np.testing.assert_allclose(served[0], eager[0], rtol=1e-4, atol=1e-4)
+
+
+class StridedPaddedConvs(nn.Module):
+    """PyTorch's symmetric pads at stride 2 (not TF's SAME on even sizes), which TF's Conv2D applies itself:
+    a dense stem with BatchNorm + ReLU6, a grouped conv with bias, a dilated conv, and a 1-D conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)
+        self.stem_norm = nn.BatchNorm2d(8)
+        self.grouped = nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=2)
+        self.dilated = nn.Conv2d(8, 8, 3, padding=3, dilation=2)
+        self.temporal = nn.Conv1d(8, 4, 5, stride=2, padding=2)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.stem_norm(self.stem(x)))
+        x = self.dilated(torch.relu(self.grouped(x)))
+        return self.temporal(x.flatten(2))
+
+
+@KERNEL_FAMILIES
+def test_convs_with_explicit_pads_run_served(tmp_path, kernels):
+    served, eager = served_and_eager(_randomize(StridedPaddedConvs()), "x:float32:2x3x16x16", 3, tmp_path,
+                                     kernels=kernels)
+    assert served[0].shape == eager[0].shape == (3, 4, 18)
+    np.testing.assert_allclose(served[0], eager[0], rtol=1e-4, atol=1e-4)
