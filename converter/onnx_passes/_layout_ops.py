@@ -15,7 +15,7 @@ import onnx_ir as ir
 from converter.onnx_passes._layout import add_initializer, constant_array, int_attr, ints_attr
 from converter.tf_ops.fused import FUSED_DOMAIN
 
-__all__ = ["LAYOUT_OPS", "FUSED_LAYOUT_OPS", "layout_rule"]
+__all__ = ["LAYOUT_OPS", "FUSED_LAYOUT_OPS", "layout_rule", "regroup_reshape"]
 
 
 @dataclass
@@ -165,31 +165,51 @@ def _reshape(node, perm, opset):
     `Conv(NHWC) -> Transpose(0,3,1,2) -> Reshape(B, heads, d, N) -> Transpose(0,1,3,2)`, which becomes
     `Conv -> Reshape(B, N, heads, d) -> Transpose(0,2,1,3)`: one transpose instead of two. Only when the reshape
     feeds transposes: moved further on its own, greedy pushes can leave one more than before (ResMLP)."""
-    target = constant_array(node.inputs[1]) if len(node.inputs) > 1 else None
-    if target is None or node.inputs[0].shape is None or len(node.inputs[0].shape) != len(perm):
-        return None
     users = [user for user, _ in node.outputs[0].uses()]
     if not users or any(user.op_type != "Transpose" or user.domain != "" for user in users):
         return None             # only where the moved transpose composes with the next one at once: a sure gain
+    regrouped = regroup_reshape(node, perm)
+    if regrouped is None or regrouped.inner_perm != sorted(regrouped.inner_perm):
+        return None
+    edit = _set_input(1, np.array(regrouped.target, np.int64), f"{node.name or 'reshape'}_shape")
+    return Remap([regrouped.out_perm], [edit])
+
+
+@dataclass(frozen=True)
+class Regrouped:
+    """`Transpose(x, perm) -> Reshape` written as `Transpose(x, inner_perm) -> Reshape(target) ->
+    Transpose(out_perm)`, where the reshape merges/splits groups of axes that are consecutive in x."""
+    inner_perm: list[int]
+    target: list[int]
+    out_perm: list[int]
+
+
+def regroup_reshape(node: ir.Node, perm: list[int]) -> Regrouped | None:
+    """For a Reshape reading `Transpose(x, perm)` that only merges or splits groups of axes, each group's axes
+    consecutive in x (in any order): the inner transpose only orders the axes within each group (the identity
+    when each group is already in x's order), the groups keep x's order, and `out_perm` puts them where the
+    reshape had them. None for any other reshape."""
+    target = constant_array(node.inputs[1]) if len(node.inputs) > 1 else None
+    if target is None or node.inputs[0].shape is None or len(node.inputs[0].shape) != len(perm):
+        return None
     source = [d if isinstance(d, int) else None for d in node.inputs[0].shape]    # None: known at run time
     dims = _reshape_dims(source, [int(t) for t in target.reshape(-1)], int_attr(node, "allowzero"))
     groups = None if dims is None else _axis_groups(source, dims)
     if groups is None:
         return None
-    runs = []                   # per group: its axes in the untransposed tensor, which must be consecutive
+    runs = []                   # per group: its axes in x, which must be consecutive
     for group_source, group_target in groups:
         axes = [perm[a] for a in group_source]
-        if axes != list(range(axes[0], axes[0] + len(axes))):
+        if sorted(axes) != list(range(min(axes), min(axes) + len(axes))):
             return None
-        runs.append((axes[0], group_target))
-    new_target, position = [], {}
-    for _, group_target in sorted(runs):
+        runs.append((min(axes), axes, group_target))
+    inner_perm, new_target, position = [], [], {}
+    for _, axes, group_target in sorted(runs):
+        inner_perm += axes
         for axis in group_target:
             position[axis] = len(new_target)
             new_target.append(-1 if dims[axis] is None else dims[axis])
-    out_perm = [position[axis] for axis in range(len(dims))]
-    edit = _set_input(1, np.array(new_target, np.int64), f"{node.name or 'reshape'}_shape")
-    return Remap([out_perm], [edit])
+    return Regrouped(inner_perm, new_target, [position[axis] for axis in range(len(dims))])
 
 
 def _reshape_dims(source: list, target: list[int], allowzero: int) -> list | None:

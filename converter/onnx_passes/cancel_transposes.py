@@ -18,6 +18,7 @@ Flatten across channels, Gather on an axis, MatMul) and at graph outputs.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import onnx_ir as ir
@@ -26,7 +27,7 @@ from converter.onnx_passes._layout import (add_initializer, allow_free_initializ
                                            fresh_name,
                                            inverse, ints_attr,
                                            make_transpose, permuted_shape, redirect_uses)
-from converter.onnx_passes._layout_ops import layout_rule
+from converter.onnx_passes._layout_ops import layout_rule, regroup_reshape
 
 __all__ = ["CancelTransposesPass", "count_transposes"]
 
@@ -47,8 +48,14 @@ class CancelTransposesPass(ir.passes.FunctionalPass):
 
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         before = count_transposes(model)
+        opset = model.opset_imports.get("", 0)
         rewritten = model.clone()
-        modified = _rewrite(rewritten.graph, rewritten.opset_imports.get("", 0), self.max_rounds)
+        modified = _rewrite(rewritten.graph, opset, self.max_rounds)
+        for bolder in BOLDER_MOVES:     # from where the sure moves stopped; kept if fewer transposes are left
+            trial = rewritten.clone()
+            if _rewrite(trial.graph, opset, self.max_rounds, bolder) and \
+                    count_transposes(trial) < count_transposes(rewritten):
+                rewritten, modified = trial, True
         after = count_transposes(rewritten)
         if after > before:
             logger.warning("CancelTransposesPass: rewrite would raise transposes %d -> %d; graph left as it was",
@@ -61,10 +68,24 @@ class CancelTransposesPass(ir.passes.FunctionalPass):
         return ir.passes.PassResult(rewritten, True)
 
 
-def _rewrite(graph: ir.Graph, opset: int, max_rounds: int) -> bool:
+@dataclass(frozen=True)
+class Moves:
+    """Moves that may leave more transposes than they remove (the pass keeps their result only if fewer)."""
+    split_at_reshapes: bool = False     # see _split_at_merging_reshapes
+    fan_out: bool = False               # through ops with several outputs (Split): one transpose per output
+
+
+# Tried one after the other, each from the best graph so far: a traced ShuffleNetV2 needs the first, its
+# torch.export form (chunk written as Split) both.
+BOLDER_MOVES = (Moves(split_at_reshapes=True), Moves(split_at_reshapes=True, fan_out=True))
+
+
+def _rewrite(graph: ir.Graph, opset: int, max_rounds: int, moves: Moves = Moves()) -> bool:
     modified = False
     for _ in range(max_rounds):
-        changed = _fold_and_compose(graph) | _push_once(graph, opset) | _remove_dead_transposes(graph)
+        changed = _fold_and_compose(graph) | _push_once(graph, opset, moves) | _remove_dead_transposes(graph)
+        if not changed and moves.split_at_reshapes:       # once the pushes are stuck
+            changed = _split_at_merging_reshapes(graph)
         modified |= changed
         if not changed:
             break
@@ -115,20 +136,21 @@ def _fold_and_compose(graph: ir.Graph) -> bool:
     return changed
 
 
-def _push_once(graph: ir.Graph, opset: int) -> bool:
+def _push_once(graph: ir.Graph, opset: int, moves: Moves) -> bool:
     changed = False
     for node in list(graph):
         if node.graph is None:
             continue
         rule = layout_rule(node)
-        if rule is not None and _push(graph, node, rule, opset):
+        if rule is not None and _push(graph, node, rule, opset, moves):
             changed = True
     return changed
 
 
-def _push(graph: ir.Graph, node: ir.Node, rule, opset: int) -> bool:
+def _push(graph: ir.Graph, node: ir.Node, rule, opset: int, moves: Moves = Moves()) -> bool:
     live = [o for o in node.outputs if o.uses() or o.is_graph_output()]
-    if len(live) != 1:          # one transpose in, several out (Split): never a gain
+    if not live or len(live) > 1 and not moves.fan_out:    # one transpose in, several out (Split): a gain
+        return False                                        # only if each of them cancels later
         return False
     indices = [i for i in rule.layout_inputs(node) if i < len(node.inputs) and node.inputs[i] is not None]
     feeding = [node.inputs[i].producer() for i in indices]
@@ -160,6 +182,33 @@ def _push(graph: ir.Graph, node: ir.Node, rule, opset: int) -> bool:
         if output.uses() or output.is_graph_output():
             _transpose_output(graph, node, output, out_perm)
     return True
+
+
+def _split_at_merging_reshapes(graph: ir.Graph) -> bool:
+    """`Transpose(perm) -> Reshape` where the reshape merges axes that are consecutive before the transpose but
+    not in their order: `Transpose(inner) -> Reshape -> Transpose(out)`, the inner one only reordering within
+    the merged groups and the outer one free to move on. ShuffleNetV2's channel shuffle, reached by the
+    NHWC->NCHW transpose, `Reshape(B,H,W,2,C/2) -> Transpose(0,4,3,1,2) -> Reshape(B,C,H,W)`, becomes the shuffle
+    itself in NHWC, `Transpose(0,1,2,4,3) -> Reshape(B,H,W,C)`, and a transpose the next convs cancel."""
+    changed = False
+    for transpose in _transposes(graph):
+        users = [user for user, _ in transpose.outputs[0].uses()]
+        perm = perm_of(transpose)
+        if (perm is None or len(users) != 1 or users[0].op_type != "Reshape" or users[0].domain != ""
+                or transpose.outputs[0].is_graph_output()):
+            continue
+        reshape = users[0]
+        regrouped = regroup_reshape(reshape, perm)
+        if regrouped is None or regrouped.out_perm == list(range(len(regrouped.out_perm))):
+            continue
+        inner = make_transpose(graph, transpose.inputs[0], regrouped.inner_perm, f"{transpose.name or 'transpose'}_within_groups")
+        graph.insert_before(reshape, inner)
+        reshape.replace_input_with(0, inner.outputs[0])
+        reshape.replace_input_with(1, add_initializer(graph, f"{reshape.name or 'reshape'}_regrouped",
+                                                      np.array(regrouped.target, np.int64)))
+        _transpose_output(graph, reshape, reshape.outputs[0], regrouped.out_perm)
+        changed = True
+    return changed
 
 
 def _is_transpose(node: ir.Node | None) -> bool:

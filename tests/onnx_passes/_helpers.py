@@ -31,3 +31,27 @@ def run_passes(model: onnx.ModelProto, passes) -> tuple[onnx.ModelProto, list[bo
         ir_model = result.model
         modified.append(result.modified)
     return ir.serde.serialize_model(ir_model), modified
+
+
+class ShuffleUnits(torch.nn.Module):
+    """A stem conv, then stride-1 units of torchvision's ShuffleNetV2: chunk, 1x1 conv + ReLU, depthwise 3x3,
+    1x1 conv + ReLU on one half, concat, channel shuffle with sizes read from the tensor (`channels // groups`,
+    traced as Div and Cast), as torchvision writes it."""
+
+    def __init__(self, channels: int = 8, units: int = 2):
+        super().__init__()
+        half = channels // 2
+        self.stem = torch.nn.Conv2d(channels, channels, 1)
+        self.branches = torch.nn.ModuleList(torch.nn.Sequential(
+            torch.nn.Conv2d(half, half, 1), torch.nn.ReLU(), torch.nn.Conv2d(half, half, 3, padding=1, groups=half),
+            torch.nn.Conv2d(half, half, 1), torch.nn.ReLU()) for _ in range(units))
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        for branch in self.branches:
+            kept, changed = x.chunk(2, dim=1)
+            x = torch.cat((kept, branch(changed)), dim=1)
+            batch, channels, height, width = x.size()
+            x = x.view(batch, 2, channels // 2, height, width).transpose(1, 2).contiguous()
+            x = x.view(batch, -1, height, width)
+        return x

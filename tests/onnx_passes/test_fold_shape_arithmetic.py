@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from converter.backend import prepare
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass, Vector, _arithmetic
-from tests.onnx_passes._helpers import export_module, run_passes
+from tests.onnx_passes._helpers import ShuffleUnits, export_module, run_passes
 from tests.tf_ops._tensor_case import run_onnxruntime
 
 RNG = np.random.default_rng(5)
@@ -114,28 +114,11 @@ def test_resize_sizes_from_the_data_shape_name_the_resized_axes(opset, axes):
                                rtol=1e-5, atol=1e-6)
 
 
-class _ShuffleUnits(torch.nn.Module):
-    """Two of ShuffleNetV2's stride-1 units: chunk, convolve one half, concat, channel shuffle with sizes read
-    from the tensor (`channels // groups`, traced as Div and Cast). The second unit's sizes are only static once
-    the first unit's reshape target is folded and shape inference has carried its sizes on."""
-
-    def __init__(self):
-        super().__init__()
-        self.branches = torch.nn.ModuleList(torch.nn.Conv2d(4, 4, 3, padding=1, groups=4) for _ in range(2))
-
-    def forward(self, x):
-        for branch in self.branches:
-            kept, changed = x.chunk(2, dim=1)
-            x = torch.cat((kept, branch(changed)), dim=1)
-            batch, channels, height, width = x.size()
-            x = x.view(batch, 2, channels // 2, height, width).transpose(1, 2).contiguous()
-            x = x.view(batch, -1, height, width)
-        return x
-
-
 def test_channel_shuffle_sizes_fold_through_consecutive_units():
+    """The second unit's sizes are only static once the first unit's reshape target is folded and shape
+    inference has carried its sizes on."""
     torch.manual_seed(0)
-    module = _ShuffleUnits().eval()
+    module = ShuffleUnits().eval()
     model = export_module(module, torch.randn(2, 8, 6, 6), dynamo=False, dynamic_batch=True)
     arithmetic = {"Shape", "Gather", "Div", "Cast", "Unsqueeze", "Mul"}
     assert arithmetic & {n.op_type for n in model.graph.node}            # what the exporter wrote
@@ -143,8 +126,8 @@ def test_channel_shuffle_sizes_fold_through_consecutive_units():
     assert modified
     assert not arithmetic & {n.op_type for n in rewritten.graph.node}, [n.op_type for n in rewritten.graph.node]
     shapes = {v.name: [d.dim_value or None for d in v.type.tensor_type.shape.dim] for v in rewritten.graph.value_info}
-    depthwise_inputs = [shapes.get(n.input[0]) for n in rewritten.graph.node if n.op_type == "Conv"]
-    assert depthwise_inputs == [[None, 4, 6, 6]] * 2          # spatial sizes static in both units
+    conv_inputs = [shapes.get(n.input[0]) for n in rewritten.graph.node if n.op_type == "Conv"]
+    assert conv_inputs[1:] == [[None, 4, 6, 6]] * 6          # spatial sizes static in both units
     for batch in (1, 5):
         x = RNG.standard_normal((batch, 8, 6, 6)).astype(np.float32)
         with torch.no_grad():

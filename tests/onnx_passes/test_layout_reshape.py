@@ -15,7 +15,7 @@ from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
-from tests.onnx_passes._helpers import export_module, run_passes
+from tests.onnx_passes._helpers import ShuffleUnits, export_module, run_passes
 from tests.tf_ops._tensor_case import run_onnxruntime
 
 
@@ -99,3 +99,23 @@ def test_attention_over_conv_output_keeps_one_transpose_per_head_split(dynamo):
         with torch.no_grad():
             reference = module(torch.from_numpy(x_batch)).numpy()
         np.testing.assert_allclose(prepare(rewritten).run([x_batch])[0], reference, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+def test_channel_shuffles_run_channels_last(dynamo):
+    """Reached by the NHWC->NCHW transpose, the shuffle's `Reshape -> Transpose(0,4,3,1,2) -> Reshape(B,C,H,W)`
+    is split at the merging reshape: the shuffle itself in NHWC, then a transpose the next unit's convs cancel.
+    Left: the input's, one per shuffle, the output's (the last shuffle's may stay channels-first: it costs the
+    same). torch.export writes the chunk as a Split: the transpose moves through it, one per half."""
+    torch.manual_seed(0)
+    module = ShuffleUnits(units=3).eval()
+    exported = export_module(module, torch.randn(2, 8, 6, 6), dynamo, dynamic_batch=True)
+    rewritten, _ = run_passes(exported, [MakeBatchDynamicPass(), FoldShapeArithmeticPass(), ConvertToNhwcPass(),
+                                         CancelTransposesPass()])
+    transposes = [list(n.attribute[0].ints) for n in rewritten.graph.node if n.op_type == "Transpose"]
+    assert len(transposes) == 5 and transposes.count([0, 1, 2, 4, 3]) >= 2, transposes
+    for batch in (1, 3):
+        x = np.random.default_rng(batch).standard_normal((batch, 8, 6, 6)).astype(np.float32)
+        with torch.no_grad():
+            reference = module(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(prepare(rewritten).run([x])[0], reference, rtol=1e-5, atol=1e-6)
