@@ -613,6 +613,7 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-050220": _compare_block("zoo_compare-20261207-050220.json"),
     "zoo-compare-20261207-052015": _compare_block("zoo_compare-20261207-052015.json"),
     "zoo-compare-20261207-055515": _compare_block("zoo_compare-20261207-055515.json"),
+    "zoo-compare-20261207-074733": _compare_block("zoo_compare-20261207-074733.json"),
     "kernel-throughput": Block((KERNEL_THROUGHPUT_FILE,), render_kernel_throughput),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),

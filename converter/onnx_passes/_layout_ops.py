@@ -305,6 +305,7 @@ LAYOUT_OPS: dict[str, Rule] = {
 # Linear contracts the last axis, as MatMul does, so a transpose stops at it (None).
 FUSED_LAYOUT_OPS: dict[str, Rule | None] = {
     "Gelu": Rule(_first, _same_layout),
+    "HardSwish": Rule(_first, _same_layout),
     "ResidualAdd": Rule(_all, _same_layout),
     "Linear": None,
 }

@@ -33,11 +33,19 @@ def _gelu(x: np.ndarray, approximate: str) -> np.ndarray:
 
 
 class Gelu(OpRun):
-    """converter.fused::Gelu: ONNX-20 Gelu, attribute for attribute."""
+    """converter.fused::Gelu: `scale` times ONNX-20 Gelu."""
     op_domain = FUSED_DOMAIN
 
-    def _run(self, x, approximate="none"):
-        return (_gelu(x, approximate),)
+    def _run(self, x, approximate="none", scale=1.0):
+        return ((_gelu(x, approximate) * np.asarray(scale, x.dtype)).astype(x.dtype),)
+
+
+class HardSwish(OpRun):
+    """converter.fused::HardSwish: `scale` times ONNX HardSwish."""
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, x, scale=1.0):
+        return ((_onnx_op("HardSwish").run(None, {"x": x})[0] * np.asarray(scale, x.dtype)).astype(x.dtype),)
 
 
 class Linear(OpRun):
@@ -63,4 +71,4 @@ class ResidualAdd(OpRun):
         return (np.add(a, b),)
 
 
-FUSED_REFERENCE_OPS = [Gelu, Linear, ResidualAdd]
+FUSED_REFERENCE_OPS = [Gelu, HardSwish, Linear, ResidualAdd]

@@ -14,6 +14,7 @@ from converter.onnx_nodes import op_histogram
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
+from converter.onnx_passes.fold_activation_scale import FoldActivationScalePass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.fold_layer_norm_affine import FoldLayerNormAffinePass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
@@ -76,6 +77,7 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # A LayerNormalization that only feeds linear layers (pre-norm transformers, ConvNeXt) hands its scale
         # and bias to their weights: two passes over the activation fewer per request. After FuseLinearLayerPass.
         FoldLayerNormAffinePass(),
+        FoldActivationScalePass(),
         RemoveUnusedNodesPass(),
     ]
     if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself

@@ -8,3 +8,7 @@ FUSED_DOMAIN = "converter.fused"
 # The activations converter.fused::Linear takes in its `activation` attribute (Gelu with `approximate`):
 # those grappler's remapper fuses into a MatMul + BiasAdd.
 LINEAR_ACTIVATIONS = ("Relu", "Sigmoid", "Tanh", "Gelu")
+
+# The factor an activation ends with, which FoldActivationScalePass moves into the weights of the linear layers
+# reading it (the fused op's `scale`): exact GELU's 1/2, HardSwish's 1/6.
+FOLDED_SCALES = {"Gelu": 2.0, "HardSwish": 6.0}
