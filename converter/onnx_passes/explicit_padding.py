@@ -1,17 +1,15 @@
 """ExplicitPaddingPass: give every Conv/MaxPool/AveragePool/LpPool padding TF can run directly.
 
-Most of TF's conv and pool kernels know only SAME (extra pixel at the end, like ONNX SAME_UPPER) and VALID.
+TF's conv and pool kernels know only SAME (extra pixel at the end, like ONNX SAME_UPPER) and VALID.
 - pads that are exactly TF's SAME or VALID (on the known input size) become auto_pad=SAME_UPPER/VALID;
 - a depthwise Conv whose pads SAME cannot express (PyTorch's symmetric pads at stride 2: SAME puts the extra
   pixel at the end) gets zero taps added to its kernel so that SAME's pads line the kernel up exactly;
 - any other pads (asymmetric, SAME_LOWER, ceil_mode's extension) become an explicit `Pad` node
   (0 for Conv/LpPool and AveragePool with count_include_pad=1, -inf for MaxPool) and the op runs VALID.
-Left as they are (the translation computes them exactly): 1-D and 2-D Conv other than depthwise (TF's Conv2D
-takes explicit pads and is fused with its bias and activation as with SAME/VALID, where a Pad is one more
-pass over the activation); 2-D MaxPool (TF's MaxPool takes explicit pads, measured 1.2-1.6x faster than
-Pad + VALID at ResNet-50's stem pool); AveragePool with count_include_pad=0 and pads, or with a ceil_mode
-extension (the extension is never counted in the divisor); MaxPool with an Indices output (indices would
-refer to the padded tensor); ConvTranspose (its pads crop the output).
+Left as they are (the translation computes them exactly): 2-D MaxPool (TF's MaxPool takes explicit pads,
+measured 1.2-1.6x faster than Pad + VALID at ResNet-50's stem pool); AveragePool with count_include_pad=0 and
+pads, or with a ceil_mode extension (the extension is never counted in the divisor); MaxPool with an
+Indices output (indices would refer to the padded tensor); ConvTranspose (its pads crop the output).
 """
 from __future__ import annotations
 
@@ -75,8 +73,6 @@ def _rewrite(graph: ir.Graph, node: ir.Node) -> bool:
         return False
     if min(begin + end) < 0:
         return False
-    if op == "Conv" and len(kernel) <= 2 and not _depthwise(node):
-        return False     # TF's Conv2D takes explicit pads itself (1-D convs run as 2-D): no Pad pass
     if op == "Conv" and not any(extra) and not dilated and _extend_depthwise_kernel(graph, node, spatial, begin, end):
         return True
     return _insert_pad(graph, node, begin, [e + c for e, c in zip(end, extra)])
@@ -135,14 +131,6 @@ def _kernel(node: ir.Node) -> list[int] | None:
     return list(weight.shape)[2:]
 
 
-def _depthwise(node: ir.Node) -> bool:
-    """One input channel per group, or a grouped conv whose weight shape is unknown (then it may be)."""
-    weight = node.inputs[1] if len(node.inputs) > 1 else None
-    if int_attr(node, "group", 1) == 1:
-        return False
-    return weight is None or weight.shape is None or weight.shape[1] == 1
-
-
 # Zero taps may grow a kernel's area by at most this factor (3x3 -> 4x4 is 1.78).
 MAX_KERNEL_GROWTH = 2.0
 
@@ -154,7 +142,9 @@ def _extend_depthwise_kernel(graph: ir.Graph, node: ir.Node, spatial: list[int |
     five Pads took as long as its eleven depthwise convs), while the zero taps cost a few multiply-adds per
     output. Measured 10-40% faster per layer with Eigen's and oneDNN's kernels, outputs bit-identical. (A tap
     of zero still multiplies the value under it: an inf or NaN there gives NaN where PyTorch skips it.) Dense
-    convs keep the Pad: there the taps would cost real FLOPs (ResNet's 3x3 stride-2 convs: +78%)."""
+    convs keep the Pad: there the taps would cost real FLOPs (ResNet's 3x3 stride-2 convs: +78%). (TF's Conv2D
+    also takes explicit pads: against Pad + VALID, alternating runs, -7% to +5% per dense conv and -24% to +5%
+    per grouped one, within this host's drift, so not used; oneDNN's depthwise kernel aborts on them.)"""
     weight = node.inputs[1]
     array = constant_array(weight)
     group = int_attr(node, "group", 1)

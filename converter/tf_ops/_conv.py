@@ -28,7 +28,7 @@ def conv_channels_last(x, kernel, bias, window: Window, groups: int):
         # ONNX Conv implies C_in = groups * (C_in / groups): tell TF (a channel shuffle's Reshape target is
         # computed at run time), so that its kernels and grappler know the conv's layout statically
         x.set_shape([*[None] * (x.shape.rank - 1), groups * kernel.shape[-2]])
-    padding = tf_padding_name(window, static_spatial(x)) or _explicit_padding(window, kernel, groups)
+    padding = tf_padding_name(window, static_spatial(x))
     if padding is None:
         x, padding = pad_channels_last(x, window, 0), "VALID"
     if window.rank == 1:   # TF has no fast 1-D kernel of its own: run it as a 2-D conv of height 1
@@ -43,20 +43,6 @@ def conv_channels_last(x, kernel, bias, window: Window, groups: int):
     # whose CPU kernel has no grouped convolution: a grouped conv + BiasAdd fails when TF Serving runs it
     # ("Fused conv implementation does not support grouped convolutions"). An AddV2 is not fused.
     return tf.add(y, bias) if is_grouped_conv2d(y) else tf.nn.bias_add(y, bias)
-
-
-def _explicit_padding(window: Window, kernel, groups: int) -> list[list[int]] | None:
-    """The window's pads as Conv2D's explicit list (1-D convs run as 2-D): TF's Conv2D pads by itself, so no
-    Pad pass over the activation runs before it (Eigen's Pad of a stem's 3-channel input cost as much as the
-    conv). None where TF cannot: Conv3D (no explicit pads), negative pads, and depthwise convs, whose fused
-    oneDNN kernel aborts the process on explicit pads (TF 2.21; ExplicitPaddingPass gives them zero taps)."""
-    if window.rank > 2 or min(window.pads_begin + window.pads_end) < 0 or any(window.ceil_extra):
-        return None
-    leading = (1,) * (2 - window.rank)      # the height-1 axis of a 1-D conv
-    if groups > 1 and _is_depthwise(kernel, leading + window.strides, leading + window.dilations):
-        return None
-    spatial = [[0, 0]] * len(leading) + [[b, e] for b, e in zip(window.pads_begin, window.pads_end)]
-    return [[0, 0], *spatial, [0, 0]]
 
 
 def is_grouped_conv2d(tensor) -> bool:

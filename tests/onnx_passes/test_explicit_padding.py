@@ -14,7 +14,6 @@ from onnx import helper, numpy_helper
 
 from converter.backend import prepare
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
-from tests.tf_ops._tensor_case import translated_op_counts
 
 RNG = np.random.default_rng(0)
 
@@ -92,29 +91,12 @@ def _auto_pad(model):
     return next(a.s.decode() for a in model.graph.node[-1].attribute if a.name == "auto_pad")
 
 
-def test_asymmetric_conv_pads_stay_on_the_conv_for_tf():
-    """TF's Conv2D takes these pads itself: the 2-D conv keeps them and the translation writes no Pad."""
+def test_asymmetric_conv_pads_become_explicit_pad():
     x = RNG.standard_normal((1, 2, 7, 7)).astype(np.float32)
     w = RNG.standard_normal((3, 2, 3, 3)).astype(np.float32)
     expected = F.conv2d(F.pad(torch.from_numpy(x), (2, 0, 1, 0)), torch.from_numpy(w), stride=2).numpy()
-    rewritten = _check(_model("Conv", x.shape, dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 2, 0, 0]), w),
-                       x, expected, ["Conv"])
-    assert _pads(rewritten) == [1, 2, 0, 0]
-    ops = translated_op_counts(rewritten, {"x": x})
-    assert ops["Conv2D"] == 1 and ops["Pad"] == ops["PadV2"] == 0, ops
-
-
-def test_asymmetric_3d_conv_pads_become_explicit_pad():
-    """TF's Conv3D has no explicit pads: a Pad node before it, VALID."""
-    x = RNG.standard_normal((1, 2, 6, 7, 7)).astype(np.float32)
-    w = RNG.standard_normal((3, 2, 3, 3, 3)).astype(np.float32)
-    expected = F.conv3d(F.pad(torch.from_numpy(x), (2, 0, 1, 0, 0, 1)), torch.from_numpy(w), stride=2).numpy()
-    _check(_model("Conv", x.shape, dict(kernel_shape=[3] * 3, strides=[2] * 3, pads=[0, 1, 2, 1, 0, 0]), w), x,
+    _check(_model("Conv", x.shape, dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 2, 0, 0]), w), x,
            expected, ["Pad", "Conv"])
-
-
-def _pads(model):
-    return next(list(a.ints) for a in model.graph.node[-1].attribute if a.name == "pads")
 
 
 POOL_CASES = [  # (rank, size, kernel, stride, pad, dilation, ceil_mode)
@@ -195,16 +177,10 @@ def test_depthwise_conv_pads_become_zero_taps_or_pad(size, k, s, p, grown):
     assert np.count_nonzero(kernel) == np.count_nonzero(w)       # only zero taps were added
 
 
-@pytest.mark.parametrize("rank,group", [(2, 1), (2, 2), (1, 1)], ids=["dense", "grouped", "1-d"])
-def test_stride_2_conv_keeps_its_pads(rank, group):
-    """Zero taps would cost a dense conv real FLOPs (ResNet's 3x3 stride-2 convs: +78%) and a Pad is one more
-    pass over the activation: the pads stay on the conv and TF's Conv2D applies them (1-D run as 2-D)."""
-    x = RNG.standard_normal((1, 4, *[8] * rank)).astype(np.float32)
-    w = RNG.standard_normal((6, 4 // group, *[3] * rank)).astype(np.float32)
-    attrs = dict(kernel_shape=[3] * rank, strides=[2] * rank, pads=[1] * 2 * rank, group=group)
-    conv = {1: F.conv1d, 2: F.conv2d}[rank]
-    expected = conv(torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1, groups=group).numpy()
-    rewritten = _check(_model("Conv", x.shape, attrs, w), x, expected, expect_ops=["Conv"])
-    assert _pads(rewritten) == [1] * 2 * rank
-    ops = translated_op_counts(rewritten, {"x": x})
-    assert ops["Conv2D"] == 1 and ops["Pad"] == ops["PadV2"] == 0, ops
+def test_dense_conv_keeps_the_pad():
+    """Zero taps would cost a dense conv real FLOPs: its stride-2 pads stay an explicit Pad."""
+    x = RNG.standard_normal((1, 4, 8, 8)).astype(np.float32)
+    w = RNG.standard_normal((5, 4, 3, 3)).astype(np.float32)
+    attrs = dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1).numpy()
+    _check(_model("Conv", x.shape, attrs, w), x, expected, expect_ops=["Pad", "Conv"])

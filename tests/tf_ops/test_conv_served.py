@@ -104,8 +104,8 @@ def test_batch_norm_after_grouped_conv_runs_served(tmp_path, kernels):
 
 
 class StridedPaddedConvs(nn.Module):
-    """PyTorch's symmetric pads at stride 2 (not TF's SAME on even sizes), which TF's Conv2D applies itself:
-    a dense stem with BatchNorm + ReLU6, a grouped conv with bias, a dilated conv, and a 1-D conv."""
+    """PyTorch's symmetric pads at stride 2 (not TF's SAME on even sizes: an explicit Pad before the conv): a
+    dense stem with BatchNorm + ReLU6, a grouped conv with bias, a dilated conv, and a 1-D conv."""
 
     def __init__(self):
         super().__init__()
@@ -122,7 +122,7 @@ class StridedPaddedConvs(nn.Module):
 
 
 @KERNEL_FAMILIES
-def test_convs_with_explicit_pads_run_served(tmp_path, kernels):
+def test_convs_with_pytorch_stride_2_pads_run_served(tmp_path, kernels):
     served, eager = served_and_eager(_randomize(StridedPaddedConvs()), "x:float32:2x3x16x16", 3, tmp_path,
                                      kernels=kernels)
     assert served[0].shape == eager[0].shape == (3, 4, 18)
