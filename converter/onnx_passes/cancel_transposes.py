@@ -10,6 +10,8 @@ Repeated to a fixed point:
    A Transpose is only pushed when all its consumers are Transposes or ops it can be pushed through,
    so a fan-out (residual Add + Pad) moves as a whole; ops with several live outputs (Split) are not
    pushed through (one transpose would become several).
+From that fixed point, bolder moves (BOLDER_MOVES) are tried on a copy, kept only if fewer transposes are
+left: a transpose split at a reshape that merges axes out of their order, and pushes through Split.
 At the end, a transpose left between a graph input and a Pad/elementwise chain is hoisted onto the input,
 and a Transpose that only moves size-1 axes (the [N,1,1,C] -> [N,C,1,1] before a classifier's Flatten)
 becomes a Reshape. The pass works on a clone and keeps the original graph if the count would rise. Transposes remain where a region meets a layout-sensitive op (Reshape or
@@ -151,7 +153,6 @@ def _push(graph: ir.Graph, node: ir.Node, rule, opset: int, moves: Moves = Moves
     live = [o for o in node.outputs if o.uses() or o.is_graph_output()]
     if not live or len(live) > 1 and not moves.fan_out:    # one transpose in, several out (Split): a gain
         return False                                        # only if each of them cancels later
-        return False
     indices = [i for i in rule.layout_inputs(node) if i < len(node.inputs) and node.inputs[i] is not None]
     feeding = [node.inputs[i].producer() for i in indices]
     perms = {tuple(perm_of(p)) for p in feeding if _is_transpose(p) and perm_of(p) is not None}
@@ -201,7 +202,8 @@ def _split_at_merging_reshapes(graph: ir.Graph) -> bool:
         regrouped = regroup_reshape(reshape, perm)
         if regrouped is None or regrouped.out_perm == list(range(len(regrouped.out_perm))):
             continue
-        inner = make_transpose(graph, transpose.inputs[0], regrouped.inner_perm, f"{transpose.name or 'transpose'}_within_groups")
+        inner = make_transpose(graph, transpose.inputs[0], regrouped.inner_perm,
+                               f"{transpose.name or 'transpose'}_within_groups")
         graph.insert_before(reshape, inner)
         reshape.replace_input_with(0, inner.outputs[0])
         reshape.replace_input_with(1, add_initializer(graph, f"{reshape.name or 'reshape'}_regrouped",
