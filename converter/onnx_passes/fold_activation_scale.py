@@ -28,6 +28,7 @@ __all__ = ["FoldActivationScalePass"]
 
 logger = logging.getLogger(__name__)
 
+
 class FoldActivationScalePass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         folded = sum(_fold(model.graph, node) for node in list(model.graph) if _activation(node) is not None)
@@ -61,8 +62,9 @@ def _fold(graph: ir.Graph, node: ir.Node) -> bool:
     for reader, _ in readers:
         index = _weight_index(reader)
         weight = constant_array(reader.inputs[index])
+        scaled = (weight.astype(np.float64) / scale).astype(weight.dtype)
         reader.replace_input_with(index, add_initializer(graph, f"{reader.name or reader.op_type}_{kind.lower()}_scaled",
-                                                         (weight.astype(np.float64) / scale).astype(weight.dtype)))
+                                                         scaled))
     stem = node.name or kind.lower()
     fused = ir.Node(FUSED_DOMAIN, kind, [node.inputs[0]], [ir.AttrFloat32("scale", scale)],
                     name=fresh_name(graph, f"{stem}_scaled"))
@@ -75,15 +77,11 @@ def _fold(graph: ir.Graph, node: ir.Node) -> bool:
 
 
 def _weight_index(reader: ir.Node) -> int | None:
-    """The input of a linear layer holding its constant floating weight, if `reader` is one whose data input is
-    input 0 (Gemm only untransposed, so that the weight is its right-hand side)."""
-    if is_standard(reader, "Conv", "MatMul") or (reader.domain == FUSED_DOMAIN and reader.op_type == "Linear"):
-        index = 1
-    elif is_standard(reader, "Gemm") and not int_attr(reader, "transA"):
-        index = 1
-    else:
+    """1 when `reader` is a linear layer whose data input is input 0 and whose weight, input 1, is a floating
+    constant (Gemm only with A untransposed, so that the weight is its right-hand side); else None."""
+    linear = (is_standard(reader, "Conv", "MatMul") or (is_standard(reader, "Gemm") and not int_attr(reader, "transA"))
+              or (reader.domain == FUSED_DOMAIN and reader.op_type == "Linear"))
+    if not linear or len(reader.inputs) < 2 or reader.inputs[1] is None:
         return None
-    if len(reader.inputs) <= index or reader.inputs[index] is None:
-        return None
-    weight = constant_array(reader.inputs[index])
-    return index if weight is not None and weight.dtype.kind == "f" else None
+    weight = constant_array(reader.inputs[1])
+    return 1 if weight is not None and weight.dtype.kind == "f" else None
