@@ -55,16 +55,15 @@ def _fold(graph: ir.Graph, node: ir.Node) -> bool:
     if out.is_graph_output() or not out.uses():
         return False
     readers = list(out.uses())
-    if any(index != 0 or _weight_index(reader) is None for reader, index in readers):
+    if any(index != 0 or not _is_linear_layer(reader) for reader, index in readers):
         return False
     kind = _activation(node)
     scale = FOLDED_SCALES[kind]
     for reader, _ in readers:
-        index = _weight_index(reader)
-        weight = constant_array(reader.inputs[index])
+        weight = constant_array(reader.inputs[1])
         scaled = (weight.astype(np.float64) / scale).astype(weight.dtype)
-        reader.replace_input_with(index, add_initializer(graph, f"{reader.name or reader.op_type}_{kind.lower()}_scaled",
-                                                         scaled))
+        reader.replace_input_with(1, add_initializer(graph, f"{reader.name or reader.op_type}_{kind.lower()}_scaled",
+                                                     scaled))
     stem = node.name or kind.lower()
     fused = ir.Node(FUSED_DOMAIN, kind, [node.inputs[0]], [ir.AttrFloat32("scale", scale)],
                     name=fresh_name(graph, f"{stem}_scaled"))
@@ -76,12 +75,12 @@ def _fold(graph: ir.Graph, node: ir.Node) -> bool:
     return True
 
 
-def _weight_index(reader: ir.Node) -> int | None:
-    """1 when `reader` is a linear layer whose data input is input 0 and whose weight, input 1, is a floating
-    constant (Gemm only with A untransposed, so that the weight is its right-hand side); else None."""
+def _is_linear_layer(reader: ir.Node) -> bool:
+    """A linear layer whose data input is input 0 and whose weight, input 1, is a floating constant (Gemm only
+    with A untransposed, so that the weight is its right-hand side)."""
     linear = (is_standard(reader, "Conv", "MatMul") or (is_standard(reader, "Gemm") and not int_attr(reader, "transA"))
               or (reader.domain == FUSED_DOMAIN and reader.op_type == "Linear"))
     if not linear or len(reader.inputs) < 2 or reader.inputs[1] is None:
-        return None
+        return False
     weight = constant_array(reader.inputs[1])
-    return 1 if weight is not None and weight.dtype.kind == "f" else None
+    return weight is not None and weight.dtype.kind == "f"
