@@ -13,6 +13,7 @@ from converter.errors import UnsupportedModelError, typed_first_line
 from converter.onnx_nodes import op_histogram
 from converter.onnx_passes.cancel_transposes import CancelTransposesPass
 from converter.onnx_passes.convert_to_nhwc import ConvertToNhwcPass
+from converter.onnx_passes.drop_padding_taps import DropPaddingTapsPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_activation_scale import FoldActivationScalePass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
@@ -62,6 +63,8 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Large Constant nodes (some exporters put weights there) become initializers, so the translator
         # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
         LiftConstantsToInitializersPass(size_limit=256),
+        # Kernel taps that read only padding (a dilation reaching past the input) are cut from the kernel.
+        DropPaddingTapsPass(),
         # Pads TF's SAME/VALID cannot express become explicit Pad nodes (exact PyTorch numbers).
         ExplicitPaddingPass(),
         # Inference BatchNormalization after a Conv folds into its weights: TF then fuses

@@ -13,7 +13,7 @@ def export_module(module: torch.nn.Module, x: torch.Tensor, dynamo: bool, dynami
     """torch.export at opset 18, or the TorchScript exporter at 17: they spell the same layers differently.
     `dynamic_batch` as the conversion exports: sizes read from the input's shape stay run-time values."""
     if dynamo:
-        shapes = {"x": {0: torch.export.Dim("batch")}} if dynamic_batch else None
+        shapes = ({0: torch.export.Dim("batch")},) if dynamic_batch else None   # whatever forward names it
         return torch.onnx.export(module, (x,), dynamo=True, opset_version=18, input_names=["x"],
                                  dynamic_shapes=shapes).model_proto
     buffer = io.BytesIO()
