@@ -1,6 +1,8 @@
 """TF's own kernels against ONNX Runtime's on the same single ops: how much of the zoo's gap is TF's.
 
-One MatMul, one 3x3 convolution, one 1x1 convolution and one depthwise 3x3 convolution, each run alone in a
+One MatMul, one 3x3 convolution, one 1x1 convolution, one depthwise 3x3 convolution and three batched
+matrix products of attention (scores Q K^T of two activations, one small matrix product per image and head),
+each run alone in a
 TF1 session (as TF Serving runs a model) and in ONNX Runtime, with GFLOP/s side by side. TF twice: its default
 kernels on CPUs without AVX-512 (Eigen's; TF's pip wheel compiles its generic code for AVX and says so at
 start-up, "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow") and
@@ -27,12 +29,16 @@ from benchmarks.zoo.runner import run_json_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name -> (kind, shape): matmul (M, K, N); conv (batch, height, width, in channels, out channels, kernel, groups)
+# name -> (kind, shape): matmul (M, K, N); batch_matmul (batch, M, K, N), both operands fed;
+# conv (batch, height, width, in channels, out channels, kernel, groups)
 OPS = {
     "MatMul 512x768 @ 768x3072 (BERT-base MLP, 512 tokens)": ("matmul", (512, 768, 3072)),
     "Conv 3x3, 64->64 ch, 8x56x56 (ResNet stage 1)": ("conv", (8, 56, 56, 64, 64, 3, 1)),
     "Conv 1x1, 96->576 ch, 8x14x14 (MobileNetV2 expand)": ("conv", (8, 14, 14, 96, 576, 1, 1)),
     "Depthwise 3x3, 576 ch, 8x14x14 (MobileNetV2)": ("conv", (8, 14, 14, 576, 576, 3, 576)),
+    "BatchMatMul 96 x 197x64 @ 64x197 (ViT-B/16 attention scores, batch 8)": ("batch_matmul", (96, 197, 64, 197)),
+    "BatchMatMul 192 x 49x32 @ 32x49 (Swin-T stage-1 window scores, batch 1)": ("batch_matmul", (192, 49, 32, 49)),
+    "BatchMatMul 128 x 256x16 @ 16x256 (MobileViT-XXS scores, batch 8)": ("batch_matmul", (128, 256, 16, 256)),
 }
 RUNTIMES = {"tf_eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"}, "tf_onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
             "onnxruntime": {}}
@@ -42,6 +48,9 @@ def gflop(kind: str, shape: tuple) -> float:
     if kind == "matmul":
         m, k, n = shape
         return 2 * m * k * n / 1e9
+    if kind == "batch_matmul":
+        batch, m, k, n = shape
+        return 2 * batch * m * k * n / 1e9
     batch, height, width, cin, cout, kernel, groups = shape
     return 2 * batch * height * width * cout * (cin // groups) * kernel * kernel / 1e9
 
@@ -50,6 +59,9 @@ def _arrays(kind: str, shape: tuple, rng) -> tuple[np.ndarray, np.ndarray]:
     if kind == "matmul":
         m, k, n = shape
         return rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)
+    if kind == "batch_matmul":
+        batch, m, k, n = shape
+        return rng.standard_normal((batch, m, k), np.float32), rng.standard_normal((batch, k, n), np.float32)
     batch, height, width, cin, cout, kernel, groups = shape
     return (rng.standard_normal((batch, cin, height, width), np.float32),
             rng.standard_normal((cout, cin // groups, kernel, kernel), np.float32))
@@ -62,6 +74,11 @@ def _tf_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
         if kind == "matmul":
             feed = tf.compat.v1.placeholder(tf.float32, x.shape)
             out = tf.matmul(feed, tf.constant(w))
+        elif kind == "batch_matmul":
+            feed, other = tf.compat.v1.placeholder(tf.float32, x.shape), tf.compat.v1.placeholder(tf.float32, w.shape)
+            out = tf.matmul(feed, other)
+            session = tf.compat.v1.Session(graph=graph)
+            return lambda: session.run(out, {feed: x, other: w})
         else:
             x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
             feed = tf.compat.v1.placeholder(tf.float32, x.shape)
@@ -77,6 +94,13 @@ def _tf_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
 def _ort_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
+    if kind == "batch_matmul":
+        graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "op",
+                                  [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in (("x", x), ("w", w))],
+                                  [helper.make_empty_tensor_value_info("y")])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
+        session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        return lambda: session.run(None, {"x": x, "w": w})
     if kind == "matmul":
         node = helper.make_node("MatMul", ["x", "w"], ["y"])
     else:

@@ -615,10 +615,13 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-055515": _compare_block("zoo_compare-20261207-055515.json"),
     "zoo-compare-20261207-084603": _compare_block("zoo_compare-20261207-084603.json"),
     "zoo-compare-20261207-085903": _compare_block("zoo_compare-20261207-085903.json"),
+    "zoo-compare-20261207-102735": _compare_block("zoo_compare-20261207-102735.json"),
     "kernel-throughput": Block((KERNEL_THROUGHPUT_FILE,), render_kernel_throughput),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),
     "op-breakdown-20261207-011406": _breakdown_block("op_breakdown-20261207-011406.json"),
+    "op-breakdown-20261207-101914": _breakdown_block("op_breakdown-20261207-101914.json"),
+    "op-breakdown-20261207-104628": _breakdown_block("op_breakdown-20261207-104628.json"),
     "handwritten-bert": Block((HANDWRITTEN_FILE,), render_handwritten_bert),
 }
 
