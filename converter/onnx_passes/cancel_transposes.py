@@ -54,6 +54,8 @@ class CancelTransposesPass(ir.passes.FunctionalPass):
         rewritten = model.clone()
         modified = _rewrite(rewritten.graph, opset, self.max_rounds)
         for bolder in BOLDER_MOVES:     # from where the sure moves stopped; kept if fewer transposes are left
+            if not _may_move(rewritten.graph, bolder):     # the trial would end where it starts: skip the clone
+                continue
             trial = rewritten.clone()
             if _rewrite(trial.graph, opset, self.max_rounds, bolder) and \
                     count_transposes(trial) < count_transposes(rewritten):
@@ -80,6 +82,15 @@ class Moves:
 # Tried one after the other, each from the best graph so far: a traced ShuffleNetV2 needs the first, its
 # torch.export form (chunk written as Split) both.
 BOLDER_MOVES = (Moves(split_at_reshapes=True), Moves(split_at_reshapes=True, fan_out=True))
+
+
+def _may_move(graph: ir.Graph, moves: Moves) -> bool:
+    """Whether bolder `moves` can start anywhere in `graph`, a fixed point of the moves before them (each trial
+    adds one kind of move to the previous one's): with fan_out, an op of several live outputs that transposes
+    pass through; else a transpose into a reshape that merges axes out of their order."""
+    if moves.fan_out:
+        return any(len(_live_outputs(node)) > 1 and layout_rule(node) is not None for node in graph)
+    return moves.split_at_reshapes and next(_merging_reshapes(graph), None) is not None
 
 
 def _rewrite(graph: ir.Graph, opset: int, max_rounds: int, moves: Moves = Moves()) -> bool:
@@ -149,8 +160,12 @@ def _push_once(graph: ir.Graph, opset: int, moves: Moves) -> bool:
     return changed
 
 
+def _live_outputs(node: ir.Node) -> list[ir.Value]:
+    return [o for o in node.outputs if o.uses() or o.is_graph_output()]
+
+
 def _push(graph: ir.Graph, node: ir.Node, rule, opset: int, moves: Moves = Moves()) -> bool:
-    live = [o for o in node.outputs if o.uses() or o.is_graph_output()]
+    live = _live_outputs(node)
     if not live or len(live) > 1 and not moves.fan_out:    # one transpose in, several out (Split): a gain
         return False                                        # only if each of them cancels later
     indices = [i for i in rule.layout_inputs(node) if i < len(node.inputs) and node.inputs[i] is not None]
@@ -192,16 +207,7 @@ def _split_at_merging_reshapes(graph: ir.Graph) -> bool:
     NHWC->NCHW transpose, `Reshape(B,H,W,2,C/2) -> Transpose(0,4,3,1,2) -> Reshape(B,C,H,W)`, becomes the shuffle
     itself in NHWC, `Transpose(0,1,2,4,3) -> Reshape(B,H,W,C)`, and a transpose the next convs cancel."""
     changed = False
-    for transpose in _transposes(graph):
-        users = [user for user, _ in transpose.outputs[0].uses()]
-        perm = perm_of(transpose)
-        if (perm is None or len(users) != 1 or users[0].op_type != "Reshape" or users[0].domain != ""
-                or transpose.outputs[0].is_graph_output()):
-            continue
-        reshape = users[0]
-        regrouped = regroup_reshape(reshape, perm)
-        if regrouped is None or regrouped.out_perm == list(range(len(regrouped.out_perm))):
-            continue
+    for transpose, reshape, regrouped in _merging_reshapes(graph):
         inner = make_transpose(graph, transpose.inputs[0], regrouped.inner_perm,
                                f"{transpose.name or 'transpose'}_within_groups")
         graph.insert_before(reshape, inner)
@@ -211,6 +217,20 @@ def _split_at_merging_reshapes(graph: ir.Graph) -> bool:
         _transpose_output(graph, reshape, reshape.outputs[0], regrouped.out_perm)
         changed = True
     return changed
+
+
+def _merging_reshapes(graph: ir.Graph):
+    """(transpose, reshape, Regrouped) for each transpose whose only reader is a reshape merging axes out of
+    their order (looked at one by one, so a caller may rewrite the graph between them)."""
+    for transpose in _transposes(graph):
+        users = [user for user, _ in transpose.outputs[0].uses()]
+        perm = perm_of(transpose)
+        if (perm is None or len(users) != 1 or users[0].op_type != "Reshape" or users[0].domain != ""
+                or transpose.outputs[0].is_graph_output()):
+            continue
+        regrouped = regroup_reshape(users[0], perm)
+        if regrouped is not None and regrouped.out_perm != list(range(len(regrouped.out_perm))):
+            yield transpose, users[0], regrouped
 
 
 def _is_transpose(node: ir.Node | None) -> bool:

@@ -119,3 +119,36 @@ def test_channel_shuffles_run_channels_last(dynamo):
         with torch.no_grad():
             reference = module(torch.from_numpy(x)).numpy()
         np.testing.assert_allclose(prepare(rewritten).run([x])[0], reference, rtol=1e-5, atol=1e-6)
+
+
+class _PlainBlock(torch.nn.Module):
+    """Convs, a residual add and a flattening head: nothing a bolder move could start from."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.Conv2d(8, 8, 1)
+
+    def forward(self, x):
+        return torch.flatten(torch.relu(self.b(torch.relu(self.a(x))) + x), 1)
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+@pytest.mark.parametrize("module", [ShuffleUnits(units=2), _PlainBlock()], ids=["shuffle", "plain"])
+def test_bolder_moves_skipped_only_where_they_would_change_nothing(module, dynamo, monkeypatch):
+    """CancelTransposesPass skips a bolder trial (and its clone of the model) where no such move can start:
+    the graph it returns is the one the trial would have given, op for op."""
+    import converter.onnx_passes.cancel_transposes as cancel
+
+    exported = export_module(module.eval(), torch.randn(2, 8, 6, 6), dynamo, dynamic_batch=True)
+    before = [MakeBatchDynamicPass(), FoldShapeArithmeticPass(), ConvertToNhwcPass()]
+    asked = []
+    may_move = cancel._may_move
+    monkeypatch.setattr(cancel, "_may_move", lambda graph, moves: asked.append(may_move(graph, moves)) or asked[-1])
+    skipping, _ = run_passes(exported, before + [CancelTransposesPass()])
+    monkeypatch.setattr(cancel, "_may_move", lambda graph, moves: True)
+    trying, _ = run_passes(exported, before + [CancelTransposesPass()])
+
+    def ops(model):
+        return [(n.op_type, [list(a.ints) for a in n.attribute if a.name == "perm"]) for n in model.graph.node]
+    assert ops(skipping) == ops(trying)
+    assert len(asked) == 2 and (any(asked) if isinstance(module, ShuffleUnits) else not any(asked)), asked
