@@ -349,24 +349,37 @@ def _libraries(records: list[dict]) -> list[str]:
     return [lib for lib in LIBRARIES if lib in found] + sorted(lib for lib in found - set(LIBRARIES) if lib)
 
 
-def _zoo_provenance(zoo: dict, short: bool = False) -> str:
+KERNEL_WORDS = {"eigen": "Eigen's kernels (TF_ENABLE_ONEDNN_OPTS=0)",
+                "onednn": "oneDNN's kernels (TF_ENABLE_ONEDNN_OPTS=1)",
+                "onednn_frozen": "oneDNN's kernels with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1 (our compose file's "
+                                 "environment on a oneDNN CPU)"}
+
+
+def _zoo_provenance(zoo: dict, short: bool = False, name: str = ZOO_FILE) -> str:
+    return _source_line(*_zoo_provenance_parts(zoo, short, name))
+
+
+def _zoo_provenance_parts(zoo: dict, short: bool, name: str) -> list[str]:
     machine = zoo.get("machine") or {}
     tools = zoo.get("tools") or {}
     versions = ", ".join(f"{k} {tools[k]}" for k in ("torch", "tensorflow", "onnxruntime") if tools.get(k))
     conditions = zoo.get("latency_conditions") or {}
+    kernels = conditions.get("tf_kernels", "default")
     env = (conditions.get("tf_env") or {}).get("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS")
-    parts = [f"`{RESULTS_PREFIX}{ZOO_FILE}`, {zoo.get('date', 'date not recorded')}, {_machine(zoo)}"]
-    if env:
+    parts = [f"`{RESULTS_PREFIX}{name}`, {zoo.get('date', 'date not recorded')}, {_machine(zoo)}"]
+    if kernels != "default":
+        parts.append(f"latency with {KERNEL_WORDS.get(kernels, kernels)}")
+    elif env:
         parts.append("latency in TF's default environment" if env.startswith("unset") else
                      f"latency with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS={env}")
     if short:
-        return _source_line(*parts)
+        return parts
     parts.append(f"phases: {', '.join(zoo.get('phases', [])) or 'not recorded'}")
     if machine.get("load_average"):
         parts.append(f"load average at start {', '.join(str(v) for v in machine['load_average'])}")
     if versions:
         parts.append(versions)
-    return _source_line(*parts)
+    return parts
 
 
 def render_zoo_summary(results: Path) -> str:
@@ -390,6 +403,37 @@ def render_zoo_summary(results: Path) -> str:
                           f"{sum(1 for r in records if r.get('format') == fmt)}" for fmt in formats)
     lines += ["", f"By checkpoint format: {by_format}. Latency ratios over the converted models whose latency "
                   "was measured; < 1 is faster.", "", _zoo_provenance(zoo)]
+    return "\n".join(lines)
+
+
+ZOO_ONEDNN_FILE = "zoo_onednn_frozen-latest.json"
+
+
+def render_zoo_kernels(results: Path, other_name: str = ZOO_ONEDNN_FILE) -> str:
+    """Per model, ours / ONNX Runtime with TF's default kernels (the zoo file) and with oneDNN's (a zoo run with
+    `--tf-kernels`): what a server whose CPU gets oneDNN by default, or that sets it, would see."""
+    default, other = _load(results, ZOO_FILE), _load(results, other_name)
+    others = {r["model"]: r for r in other["models"]}
+    lines = ["| model | library | b1 default | b1 oneDNN | b8 default | b8 oneDNN |", "|---|---|---|---|---|---|"]
+    rows = []
+    for record in default["models"]:
+        cells = [_lat(record, "1"), _lat(others.get(record["model"], {}), "1"),
+                 _lat(record, "8"), _lat(others.get(record["model"], {}), "8")]
+        rows.append((-(cells[3] or 0), f"| {record['model']} | {record.get('library', '')} | "
+                     + " | ".join("-" if v is None else f"{v:.2f}x" for v in cells) + " |"))
+    lines += [row for _, row in sorted(rows)]
+    summary = []
+    for label, zoo in (("default", default), ("oneDNN", other)):
+        b1, b8 = _stats(zoo["models"], "1"), _stats(zoo["models"], "8")
+        ratios = [v for r in zoo["models"] if (v := _lat(r, "8")) is not None]
+        if b1 and b8:
+            summary.append(f"{label}: median {b1['median']:.2f}x at batch 1, {b8['median']:.2f}x at batch 8; at batch 8 "
+                           f"{sum(v <= 1.2 for v in ratios)}/{len(ratios)} within 1.2x, "
+                           f"{sum(v > 2 for v in ratios)} above 2x")
+    lines += ["", "Ours / ONNX Runtime, sorted by the oneDNN batch-8 ratio. " + "; ".join(summary) + ". The two "
+              "runs were made at different times: the host's drift between them moves ratios too.", "",
+              _source_line("default: " + ", ".join(_zoo_provenance_parts(default, True, ZOO_FILE)),
+                           "oneDNN: " + ", ".join(_zoo_provenance_parts(other, True, other_name)))]
     return "\n".join(lines)
 
 
@@ -463,7 +507,7 @@ def render_readme_speed(results: Path) -> str:
         ok = "yes" if entry["conversion"]["ours"].get("exit_code") == 0 else "no"
         lines.append(f"| benchmark: {_model_name(key)} | {ok} | {_x(ratio(entry, 'ours', 1))}x | | "
                      f"{_x(ratio(entry, 'ours', batch))}x |")
-    sources = [_zoo_provenance(zoo, short=True).removeprefix("Source: ").rstrip(".") if zoo else
+    sources = ["; ".join(_zoo_provenance_parts(zoo, True, ZOO_FILE)) if zoo else
                f"zoo: `{RESULTS_PREFIX}{ZOO_FILE}` not written yet"]
     sources.append(_run_provenance(results, "latest.json", run) + ", " + _probe_note(run))
     lines += ["", "Our SavedModel in a TF1 session (as TF Serving runs it) against ONNX Runtime on the same exported "
@@ -608,6 +652,7 @@ BLOCKS: dict[str, Block] = {
     "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
     "zoo-change": Block((ZOO_BEFORE_ISSUE_18, ZOO_FILE), render_zoo_change),
+    "zoo-kernels": Block((ZOO_FILE, ZOO_ONEDNN_FILE), render_zoo_kernels),
     "zoo-compare-20261207-032206": _compare_block("zoo_compare-20261207-032206.json"),
     "zoo-compare-20261207-033229": _compare_block("zoo_compare-20261207-033229.json"),
     "zoo-compare-20261207-050220": _compare_block("zoo_compare-20261207-050220.json"),

@@ -21,14 +21,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.zoo.latency import TF_KERNELS
 from benchmarks.zoo.runner import run_json_child
 
 ROOT = Path(__file__).resolve().parents[2]
-ENVIRONMENTS = {
-    "eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"},
-    "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
-    "onednn_frozen": {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"},
-}
+ENVIRONMENTS = {name: env for name, env in TF_KERNELS.items() if name != "default"}
 # Bookkeeping nodes of every TF2 SavedModel (function boundary, variable handles): counted, not op time.
 TF_PLUMBING = {"_SOURCE", "_Arg", "_Retval", "NoOp", "Identity", "IdentityN", "VarHandleOp", "Const"}
 logger = logging.getLogger("benchmarks.zoo")

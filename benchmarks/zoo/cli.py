@@ -32,9 +32,11 @@ def parse_args(argv=None):
     p.add_argument("--rerun", action="store_true", help="ignore cached per-model results")
     p.add_argument("--runs", type=int, default=30, help="timed runs per latency measurement (default 30)")
     p.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
-    p.add_argument("--frozen-weights", action="store_true",
-                   help="time our SavedModel with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1 (our compose file's "
-                        "environment) instead of TF's default")
+    p.add_argument("--tf-kernels", choices=list(latency.TF_KERNELS), default="default",
+                   help="time the SavedModels with these TF kernels: default (none set: Eigen's without AVX-512), "
+                        "eigen, onednn (TF_ENABLE_ONEDNN_OPTS=1) or onednn_frozen (+ TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1, "
+                        "our compose file's environment); other than default, latency-<kernels>.json per model and "
+                        "zoo_<kernels>-*.json results")
     p.add_argument("--no-keras", action="store_true", help="skip the native Keras column")
     p.add_argument("--work", default=str(runner.WORK), help="per-model cache folder")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="results folder")
@@ -60,13 +62,13 @@ def convert_all(models: list[ZooModel], work: Path, jobs: int, rerun: bool, on_r
         list(pool.map(one, todo))
 
 
-def records_for(models: list[ZooModel], work: Path) -> list[dict]:
+def records_for(models: list[ZooModel], work: Path, kernels: str = "default") -> list[dict]:
     records = []
     for model in models:
         record = runner.load_result(model, work)
         if record is None:
             continue
-        timing = latency.load_latency(model, work)
+        timing = latency.load_latency(model, work, kernels)
         if timing is not None:
             record["latency"] = timing.get("latency")
             record["latency_error"] = timing.get("error")
@@ -107,12 +109,13 @@ def main(argv=None) -> int:
         write_failures(models, work)
     if "latency" in phases:
         latency.latency_all(models, work, args)
-    records = records_for(models, work)
+    records = records_for(models, work, args.tf_kernels)
     if not args.no_results and records:
         measured = [r for r in records if r.get("latency")]
         extra = {"latency_conditions": measured[0].get("latency_conditions")} if measured else {}
-        paths = report.write_results(report.build_result(records, phases or ["report"], extra), Path(args.out))
-        logger.info("wrote %s and %s (and zoo-latest.*)", *paths)
+        name = "zoo" if args.tf_kernels == "default" else f"zoo_{args.tf_kernels}"
+        paths = report.write_results(report.build_result(records, phases or ["report"], extra), Path(args.out), name)
+        logger.info("wrote %s and %s (and %s-latest.*)", *paths, name)
     summary = report.summarize(records)
     logger.info("converted with parity: %s", summary["converted_with_parity_text"])
     return 0

@@ -2,7 +2,8 @@
 ONNX the conversion translated (kept with --work-dir), and, for models `keras.applications` also has, the
 native Keras model exported to a SavedModel and loaded the same way; batch 1 and 8, the runtimes taking turns
 block by block (benchmarks/measure.py). One child process per model (TF sizes its thread pools once per
-process and reads TF_ONEDNN_ASSUME_FROZEN_WEIGHTS once); results cached as <work>/<model>/latency.json.
+process and reads its kernel variables once); results cached as <work>/<model>/latency.json, or
+latency-<kernels>.json with `--tf-kernels` (oneDNN's kernels, which TF takes by default on AVX-512 CPUs).
 
 Needs an idle machine: the ratios are side by side, but a contended host still skews them."""
 from __future__ import annotations
@@ -19,16 +20,25 @@ from benchmarks.zoo.catalogue import BY_NAME, ZooModel
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCHES = (1, 8)
+# --tf-kernels: the variables TF reads at import. `default`: none set (Eigen's kernels on a CPU without AVX-512,
+# oneDNN's with it); `onednn_frozen` is our compose file's environment on a oneDNN CPU.
+TF_KERNELS = {
+    "default": {},
+    "eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"},
+    "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
+    "onednn_frozen": {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"},
+}
+TF_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS")
 TIMEOUT_S = 1800
 logger = logging.getLogger("benchmarks.zoo")
 
 
-def latency_path(model: ZooModel, work: Path) -> Path:
-    return work / model.name / "latency.json"
+def latency_path(model: ZooModel, work: Path, kernels: str = "default") -> Path:
+    return work / model.name / ("latency.json" if kernels == "default" else f"latency-{kernels}.json")
 
 
-def load_latency(model: ZooModel, work: Path) -> dict | None:
-    path = latency_path(model, work)
+def load_latency(model: ZooModel, work: Path, kernels: str = "default") -> dict | None:
+    path = latency_path(model, work, kernels)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -39,25 +49,25 @@ def latency_all(models: list[ZooModel], work: Path, args) -> None:
         record = load_result(model, work)
         if not record or not record.get("converted"):
             continue
-        if load_latency(model, work) is not None and not args.rerun:
+        if load_latency(model, work, args.tf_kernels) is not None and not args.rerun:
             continue
         logger.info("latency of %s ...", model.name)
         command = [sys.executable, "-m", "benchmarks.zoo.latency", model.name, "--work", str(work),
-                   "--runs", str(args.runs), "--warmup", str(args.warmup)]
-        command += ["--frozen-weights"] if args.frozen_weights else []
+                   "--runs", str(args.runs), "--warmup", str(args.warmup), "--tf-kernels", args.tf_kernels]
         command += ["--no-keras"] if args.no_keras else []
         try:
             done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_child_env(),
                                   timeout=TIMEOUT_S)
-            failed = done.returncode != 0 and load_latency(model, work) is None
+            failed = done.returncode != 0 and load_latency(model, work, args.tf_kernels) is None
             error = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1] if failed else None
         except subprocess.TimeoutExpired:
             error = f"latency measurement timed out after {TIMEOUT_S} s"
         if error:
-            latency_path(model, work).write_text(json.dumps({"model": model.name, "latency": None, "error": error}))
+            latency_path(model, work, args.tf_kernels).write_text(
+                json.dumps({"model": model.name, "latency": None, "error": error}))
             logger.info("%s: latency failed: %s", model.name, error)
         else:
-            entry = load_latency(model, work)["latency"]
+            entry = load_latency(model, work, args.tf_kernels)["latency"]
             logger.info("%s: ours/ORT b1 %s, b8 %s", model.name, entry["1"]["ratio"], entry["8"]["ratio"])
 
 
@@ -74,7 +84,8 @@ def keras_saved_model(model: ZooModel, folder: Path) -> Path:
     return target
 
 
-def measure(model: ZooModel, record: dict, work: Path, runs: int, warmup: int, keras: bool) -> dict:
+def measure(model: ZooModel, record: dict, work: Path, runs: int, warmup: int, keras: bool,
+            kernels: str = "default") -> dict:
     import numpy as np
 
     from benchmarks.measure import (SessionRunner, machine_probe_ms, make_feeds, onnxruntime_runner,
@@ -102,8 +113,8 @@ def measure(model: ZooModel, record: dict, work: Path, runs: int, warmup: int, k
                          keras_ratio=round(timings["ours"].median_ms / timings["keras"].median_ms, 3),
                          keras_vs_onnxruntime=round(timings["keras"].median_ms / timings["onnxruntime"].median_ms, 3))
         result[str(batch)] = entry
-    conditions = {"tf_env": {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": os.environ.get("TF_ONEDNN_ASSUME_FROZEN_WEIGHTS",
-                                                                               "unset (TF default)")},
+    conditions = {"tf_kernels": kernels,
+                  "tf_env": {name: os.environ.get(name, "unset (TF default)") for name in TF_VARIABLES},
                   "threads": "each runtime's default (all usable cores)", "runs": runs, "warmup": warmup,
                   "rounds": 3, "probe_ms": [round(probe_before, 2), round(machine_probe_ms(), 2)],
                   "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
@@ -122,17 +133,17 @@ def main(argv: list[str]) -> int:
     p.add_argument("--work", required=True)
     p.add_argument("--runs", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--frozen-weights", action="store_true")
+    p.add_argument("--tf-kernels", choices=list(TF_KERNELS), default="default")
     p.add_argument("--no-keras", action="store_true")
     args = p.parse_args(argv)
-    if args.frozen_weights:           # read once per process by TF: set before TensorFlow is imported
-        os.environ["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"] = "1"
+    os.environ.update(TF_KERNELS[args.tf_kernels])     # read once per process by TF: before it is imported
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from benchmarks.zoo.runner import load_result
 
     model, work = BY_NAME[args.model], Path(args.work)
-    result = measure(model, load_result(model, work), work, args.runs, args.warmup, not args.no_keras)
-    latency_path(model, work).write_text(json.dumps(result, indent=2))
+    result = measure(model, load_result(model, work), work, args.runs, args.warmup, not args.no_keras,
+                     args.tf_kernels)
+    latency_path(model, work, args.tf_kernels).write_text(json.dumps(result, indent=2))
     return 0
 
 

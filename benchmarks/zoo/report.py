@@ -144,12 +144,12 @@ def build_result(records: list[dict], phases: list[str], extra: dict | None = No
     return result
 
 
-def write_results(result: dict, out: Path, stamp: str | None = None) -> tuple[Path, Path]:
+def write_results(result: dict, out: Path, name: str = "zoo", stamp: str | None = None) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     text, md = json.dumps(result, indent=2, default=str), markdown(result)
-    paths = (out / f"zoo-{stamp}.json", out / f"zoo-{stamp}.md")
-    for name, content in ((paths[0], text), (paths[1], md), (out / "zoo-latest.json", text),
-                          (out / "zoo-latest.md", md)):
-        name.write_text(content)
+    paths = (out / f"{name}-{stamp}.json", out / f"{name}-{stamp}.md")
+    for path, content in ((paths[0], text), (paths[1], md), (out / f"{name}-latest.json", text),
+                          (out / f"{name}-latest.md", md)):
+        path.write_text(content)
     return paths

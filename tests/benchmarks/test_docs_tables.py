@@ -138,3 +138,23 @@ def test_malformed_markers_are_errors():
                        "<!-- end generated:nonsense -->")
     with pytest.raises(ValueError, match="no matching"):
         tables.rewrite("<!-- generated:large-model from benchmarks/results/large_model.json; do not edit -->\nx\n")
+
+
+def test_zoo_kernels_table_sets_a_onednn_run_beside_the_default_one(tmp_path):
+    """`zoo-kernels`: per model, the default run's ratios beside a `--tf-kernels` run's (here the fixture with
+    every ratio halved), with each run's summary and both sources."""
+    results = _results_with(tmp_path, FIXTURE)
+    onednn = json.loads(FIXTURE.read_text())
+    onednn["latency_conditions"] = {"tf_kernels": "onednn_frozen"}
+    for record in onednn["models"]:
+        for entry in (record.get("latency") or {}).values():
+            entry["ratio"] = entry["ratio"] / 2
+    (results / tables.ZOO_ONEDNN_FILE).write_text(json.dumps(onednn))
+    resnet = next(r for r in json.loads(FIXTURE.read_text())["models"] if r["model"] == "resnet50")
+    b1, b8 = resnet["latency"]["1"]["ratio"], resnet["latency"]["8"]["ratio"]
+
+    table = tables.render_block("zoo-kernels", results)
+    assert f"| resnet50 | torchvision | {b1:.2f}x | {b1 / 2:.2f}x | {b8:.2f}x | {b8 / 2:.2f}x |" in table
+    assert "default: median" in table and "oneDNN: median" in table
+    assert f"`benchmarks/results/{tables.ZOO_ONEDNN_FILE}`" in table
+    assert "latency with oneDNN's kernels with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1" in table

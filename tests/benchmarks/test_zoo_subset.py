@@ -74,6 +74,15 @@ def test_latency_child_measures_a_converted_model(work):
                                                       rel=1e-2)
         assert entry[batch]["ours_vs_onnxruntime_max_abs"] < 1e-3     # both timed graphs compute the same
 
+    # --tf-kernels: oneDNN's kernels set in the child before TF starts, recorded, cached beside the default run
+    done = subprocess.run(command + ["--tf-kernels", "onednn_frozen"], capture_output=True, text=True,
+                          cwd=runner.ROOT, env=runner._child_env(), timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    onednn = json.loads((work / model.name / "latency-onednn_frozen.json").read_text())
+    assert onednn["conditions"]["tf_kernels"] == "onednn_frozen"
+    assert onednn["conditions"]["tf_env"] == {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}
+    assert all(onednn["latency"][batch]["ours_vs_onnxruntime_max_abs"] < 1e-3 for batch in ("1", "8"))
+
 
 def test_layers_initialised_to_zero_get_random_weights_and_the_others_stay():
     import torch
