@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.zoo.latency import TF_KERNELS
+
 ROOT = Path(__file__).resolve().parents[2]
 BATCHES = ("1", "8")
 
@@ -46,6 +48,12 @@ def measure(model_name: str, before: Path, after: Path, runs: int, warmup: int) 
     return result
 
 
+def _kernel_words(kernels: str) -> str:
+    if kernels == "default":
+        return "TF's default kernels"
+    return "TF with " + ", ".join(f"{k}={v}" for k, v in TF_KERNELS[kernels].items())
+
+
 def markdown(results: dict) -> str:
     machine = results["machine"]
     lines = [f"# Before and after, side by side ({results['date']}, {machine['cpu']}, {machine['cores']} cores, "
@@ -61,7 +69,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     lines += ["", f"Before: `{results['before']}` ({results['before_revision']}); after: `{results['after']}` "
               f"({results['after_revision']}). Median of {results['runs']} runs per SavedModel and ONNX Runtime, "
-              "taking turns in one process; TF's default kernels."]
+              f"taking turns in one process; {_kernel_words(results.get('tf_kernels', 'default'))}."]
     return "\n".join(lines) + "\n"
 
 
@@ -77,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    p.add_argument("--tf-kernels", choices=list(TF_KERNELS), default="default",
+                   help="TF's kernels for both SavedModels (as `python -m benchmarks.zoo --tf-kernels`)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -90,11 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     started, models = time.gmtime(), {}
     for model in args.models:          # one process per model, as the zoo's latency phase does
         models[model] = run_json_child(["-m", "benchmarks.zoo.compare", "--child", model, "--before", args.before,
-                                        "--after", args.after, "--runs", str(args.runs), "--warmup", str(args.warmup)])
+                                        "--after", args.after, "--runs", str(args.runs), "--warmup", str(args.warmup)],
+                                       env=TF_KERNELS[args.tf_kernels])
         print(model, json.dumps(models[model])[:200], flush=True)
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", started), "machine": machine(), "runs": args.runs,
                "before": args.before, "after": args.after, "before_revision": args.before_revision,
-               "after_revision": args.after_revision, "models": models}
+               "after_revision": args.after_revision, "tf_kernels": args.tf_kernels, "models": models}
     write_result_files(Path(args.out), [f"zoo_compare-{time.strftime('%Y%m%d-%H%M%S', started)}",
                                         "zoo_compare-latest"], results, markdown(results))
     print(markdown(results))

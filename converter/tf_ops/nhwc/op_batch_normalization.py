@@ -1,7 +1,9 @@
 """converter.nhwc::BatchNormalization (inference form): per-channel affine on the last axis.
 
-4-D float32 uses FusedBatchNormV3, which grappler's remapper fuses into a preceding Conv2D (unless that conv
-is grouped: the fused CPU kernel has none, see converter/tf_ops/_conv.py)."""
+Right after a Conv2D (a BatchNorm FoldBatchNormIntoConvPass could not fold: a shared or computed weight), 4-D
+float32 uses FusedBatchNormV3, which grappler's remapper fuses into that conv (unless it is grouped: the fused
+CPU kernel has none, see converter/tf_ops/_conv.py). Anywhere else (DenseNet's BatchNorms after a Concat) a
+multiply-add: oneDNN runs a lone FusedBatchNormV3 slower than Mul + Add (DenseNet-121, docs/performance.md)."""
 import tensorflow as tf
 
 from converter.tf_ops._conv import is_grouped_conv2d
@@ -15,9 +17,14 @@ from converter.tf_ops.registry import Outputs, tf_op
 def nhwc_batch_normalization_1(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     x, scale, bias, mean, var = node.inputs[:5]
     epsilon = float(node.attr("epsilon", 1e-5))
-    if x.shape.rank == 4 and x.dtype == tf.float32 and scale.dtype == tf.float32 and not is_grouped_conv2d(x):
+    if (x.shape.rank == 4 and x.dtype == tf.float32 and scale.dtype == tf.float32 and _conv_output(x)
+            and not is_grouped_conv2d(x)):
         y, _, _ = tf.compat.v1.nn.fused_batch_norm(x, scale, bias, mean, var, epsilon=epsilon,
                                                    data_format="NHWC", is_training=False)
         return [y]
     multiplier = scale * tf.math.rsqrt(var + tf.cast(epsilon, var.dtype))
     return [x * tf.cast(multiplier, x.dtype) + tf.cast(bias - mean * multiplier, x.dtype)]
+
+
+def _conv_output(x) -> bool:
+    return getattr(getattr(x, "op", None), "type", None) == "Conv2D"
