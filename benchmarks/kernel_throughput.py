@@ -73,44 +73,39 @@ def _tf_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
     with graph.as_default():
         if kind == "matmul":
             feed = tf.compat.v1.placeholder(tf.float32, x.shape)
-            out = tf.matmul(feed, tf.constant(w))
-        elif kind == "batch_matmul":
+            out, feeds = tf.matmul(feed, tf.constant(w)), {feed: x}
+        elif kind == "batch_matmul":              # both operands are activations
             feed, other = tf.compat.v1.placeholder(tf.float32, x.shape), tf.compat.v1.placeholder(tf.float32, w.shape)
-            out = tf.matmul(feed, other)
-            session = tf.compat.v1.Session(graph=graph)
-            return lambda: session.run(out, {feed: x, other: w})
+            out, feeds = tf.matmul(feed, other), {feed: x, other: w}
         else:
             x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
             feed = tf.compat.v1.placeholder(tf.float32, x.shape)
+            feeds = {feed: x}
             groups = shape[-1]
             if groups == 1:
                 out = tf.nn.conv2d(feed, tf.constant(w.transpose(2, 3, 1, 0)), 1, "SAME")
             else:                                    # depthwise: [k, k, C, 1]
                 out = tf.nn.depthwise_conv2d(feed, tf.constant(w.transpose(2, 3, 0, 1)), [1, 1, 1, 1], "SAME")
     session = tf.compat.v1.Session(graph=graph)
-    return lambda: session.run(out, {feed: x})
+    return lambda: session.run(out, feeds)
 
 
 def _ort_runner(kind: str, shape: tuple, x: np.ndarray, w: np.ndarray):
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
-    if kind == "batch_matmul":
-        graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "op",
-                                  [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in (("x", x), ("w", w))],
-                                  [helper.make_empty_tensor_value_info("y")])
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
-        session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-        return lambda: session.run(None, {"x": x, "w": w})
-    if kind == "matmul":
+    if kind in ("matmul", "batch_matmul"):
         node = helper.make_node("MatMul", ["x", "w"], ["y"])
     else:
         kernel, groups = shape[5], shape[6]
         node = helper.make_node("Conv", ["x", "w"], ["y"], group=groups, pads=[kernel // 2] * 4)
-    graph = helper.make_graph([node], "op", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
-                              [helper.make_empty_tensor_value_info("y")], [numpy_helper.from_array(w, "w")])
+    feeds = {"x": x, "w": w} if kind == "batch_matmul" else {"x": x}     # else w is a weight (an initializer)
+    initializers = [] if "w" in feeds else [numpy_helper.from_array(w, "w")]
+    graph = helper.make_graph([node], "op", [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape)
+                                             for n, a in feeds.items()],
+                              [helper.make_empty_tensor_value_info("y")], initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    return lambda: session.run(None, {"x": x})
+    return lambda: session.run(None, feeds)
 
 
 def child(runtime: str, runs: int) -> dict:

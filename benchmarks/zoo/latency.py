@@ -28,7 +28,7 @@ TF_KERNELS = {
     "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
     "onednn_frozen": {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"},
 }
-TF_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS")
+TF_VARIABLES = tuple(dict.fromkeys(name for env in TF_KERNELS.values() for name in env))
 TIMEOUT_S = 1800
 logger = logging.getLogger("benchmarks.zoo")
 

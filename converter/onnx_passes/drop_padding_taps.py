@@ -52,7 +52,7 @@ def _drop_taps(graph: ir.Graph, node: ir.Node) -> bool:
         return False
     new_begin, new_end = [], []
     for (first, last), n, k, s, d, b, e in zip(kept, spatial, kernel, strides, dilations, begin, end):
-        out = (n + b + e - (k - 1) * d - 1) // s + 1
+        out = _output_length(n, k, s, d, b, e)
         new_begin.append(b - first * d)
         new_end.append((out - 1) * s + (last - first) * d + 1 - n - new_begin[-1])
     if min(new_begin + new_end) < 0:
@@ -72,9 +72,13 @@ def _drop_taps(graph: ir.Graph, node: ir.Node) -> bool:
 
 def _live_taps(size: int, kernel: int, stride: int, dilation: int, begin: int, end: int) -> tuple[int, int] | None:
     """(first, last) tap along one axis that reads the input at some output position; None if none does."""
-    outputs = (size + begin + end - (kernel - 1) * dilation - 1) // stride + 1
+    outputs = _output_length(size, kernel, stride, dilation, begin, end)
     if outputs < 1:
         return None
     starts = np.arange(outputs) * stride - begin
     live = [tap for tap in range(kernel) if np.any((starts + tap * dilation >= 0) & (starts + tap * dilation < size))]
     return (live[0], live[-1]) if live else None
+
+
+def _output_length(size: int, kernel: int, stride: int, dilation: int, begin: int, end: int) -> int:
+    return (size + begin + end - (kernel - 1) * dilation - 1) // stride + 1

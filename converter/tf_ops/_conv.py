@@ -45,6 +45,13 @@ def conv_channels_last(x, kernel, bias, window: Window, groups: int):
     return tf.add(y, bias) if is_grouped_conv2d(y) else tf.nn.bias_add(y, bias)
 
 
+def fuses_into_conv2d(tensor) -> bool:
+    """Whether grappler can fold a BiasAdd or FusedBatchNorm applied to `tensor` into the conv producing it:
+    the direct output of a dense (not grouped) Conv2D."""
+    op = getattr(tensor, "op", None)      # eager tensors have no producer
+    return op is not None and op.type == "Conv2D" and not is_grouped_conv2d(tensor)
+
+
 def is_grouped_conv2d(tensor) -> bool:
     """Whether `tensor` comes out of a grouped (not depthwise) Conv2D, possibly through the Squeeze of a 1-D
     conv: a tensor grappler must not see a BiasAdd or FusedBatchNorm applied to (see conv_channels_last)."""
