@@ -663,6 +663,8 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-102735": _compare_block("zoo_compare-20261207-102735.json"),
     "zoo-compare-20261207-122142": _compare_block("zoo_compare-20261207-122142.json"),
     "zoo-compare-20261207-122244": _compare_block("zoo_compare-20261207-122244.json"),
+    "zoo-compare-20261207-132704": _compare_block("zoo_compare-20261207-132704.json"),
+    "zoo-compare-20261207-133023": _compare_block("zoo_compare-20261207-133023.json"),
     "kernel-throughput": Block((KERNEL_THROUGHPUT_FILE,), render_kernel_throughput),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),

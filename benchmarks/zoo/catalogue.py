@@ -78,7 +78,7 @@ MODELS: tuple[ZooModel, ...] = (
     _tv("shufflenet_v2_x1_0", "trace", "channel shuffle"),
     _tv("mnasnet0_5", "state_dict", "depthwise CNN"),
     _tv("mobilenet_v2", "pt2", "depthwise CNN", keras="MobileNetV2"),
-    _tv("mobilenet_v3_small", "trace", "depthwise CNN (SE, hardswish)", fast=True),
+    _tv("mobilenet_v3_small", "trace", "depthwise CNN (SE, hardswish)", keras="MobileNetV3Small", fast=True),
     _tv("mobilenet_v3_large", "onnx", "depthwise CNN (SE, hardswish)", keras="MobileNetV3Large"),
     # torchvision segmentation and video
     _tv("deeplabv3_mobilenet_v3_large", "pt2", "segmentation (ASPP)", outputs=("out",)),
