@@ -14,7 +14,7 @@ import onnx_ir as ir
 
 from converter.onnx_passes._layout import add_initializer, allow_free_initializers, constant_array, int_attr
 
-__all__ = ["FoldBatchNormIntoConvPass"]
+__all__ = ["FoldBatchNormIntoConvPass", "inference_affine"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,28 +32,40 @@ class FoldBatchNormIntoConvPass(ir.passes.InPlacePass):
         return ir.passes.PassResult(model, bool(folded))
 
 
-def _fold(graph: ir.Graph, norm: ir.Node) -> bool:
-    conv = norm.inputs[0].producer()
-    if (conv is None or conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx")
-            or int_attr(norm, "training_mode") or len(norm.inputs) < 5):
-        return False
-    conv_out = conv.outputs[0]
-    if len(conv_out.uses()) != 1 or conv_out.is_graph_output():
-        return False
-    if norm.outputs[0].is_graph_output() or any(o.uses() or o.is_graph_output() for o in norm.outputs[1:]):
-        return False
-    arrays = [constant_array(v) for v in (conv.inputs[1], *norm.inputs[1:5])]
-    bias = constant_array(conv.inputs[2]) if len(conv.inputs) > 2 and conv.inputs[2] is not None else None
-    if any(a is None for a in arrays) or (len(conv.inputs) > 2 and conv.inputs[2] is not None and bias is None):
-        return False
-    weight, gamma, beta, mean, var = (a.astype(np.float64) for a in arrays)
-    if weight.ndim < 3 or gamma.shape != (weight.shape[0],):
-        return False
+def inference_affine(norm: ir.Node) -> tuple[np.ndarray, np.ndarray] | None:
+    """(scale, shift) in float64 with norm(x) = x * scale + shift per channel, for an inference
+    BatchNormalization with constant parameters whose training outputs are unread; else None."""
+    if int_attr(norm, "training_mode") or len(norm.inputs) < 5:
+        return None
+    if any(o.uses() or o.is_graph_output() for o in norm.outputs[1:]):
+        return None
+    arrays = [constant_array(v) for v in norm.inputs[1:5]]
+    if any(a is None for a in arrays):
+        return None
+    gamma, beta, mean, var = (a.astype(np.float64) for a in arrays)
     epsilon = norm.attributes["epsilon"].value if "epsilon" in norm.attributes else 1e-5
     scale = gamma / np.sqrt(var + epsilon)
-    dtype = arrays[0].dtype
-    new_weight = (weight * scale.reshape(-1, *[1] * (weight.ndim - 1))).astype(dtype)
-    new_bias = (((bias.astype(np.float64) if bias is not None else 0.0) - mean) * scale + beta).astype(dtype)
+    return scale, beta - mean * scale
+
+
+def _fold(graph: ir.Graph, norm: ir.Node) -> bool:
+    conv = norm.inputs[0].producer()
+    if conv is None or conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx"):
+        return False
+    conv_out = conv.outputs[0]
+    if len(conv_out.uses()) != 1 or conv_out.is_graph_output() or norm.outputs[0].is_graph_output():
+        return False
+    affine = inference_affine(norm)
+    weight = constant_array(conv.inputs[1])
+    bias = constant_array(conv.inputs[2]) if len(conv.inputs) > 2 and conv.inputs[2] is not None else None
+    if affine is None or weight is None or (len(conv.inputs) > 2 and conv.inputs[2] is not None and bias is None):
+        return False
+    scale, shift = affine
+    if weight.ndim < 3 or scale.shape != (weight.shape[0],):
+        return False
+    dtype = weight.dtype
+    new_weight = (weight.astype(np.float64) * scale.reshape(-1, *[1] * (weight.ndim - 1))).astype(dtype)
+    new_bias = ((bias.astype(np.float64) if bias is not None else 0.0) * scale + shift).astype(dtype)
     stem = conv.name or "conv"
     conv.replace_input_with(1, add_initializer(graph, f"{stem}_bn_weight", new_weight))
     if len(conv.inputs) < 3:

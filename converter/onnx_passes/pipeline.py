@@ -17,6 +17,7 @@ from converter.onnx_passes.drop_padding_taps import DropPaddingTapsPass
 from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_activation_scale import FoldActivationScalePass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
+from converter.onnx_passes.fold_batch_norm_into_linear import FoldBatchNormIntoLinearPass
 from converter.onnx_passes.fold_layer_norm_affine import FoldLayerNormAffinePass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
@@ -25,6 +26,7 @@ from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
 from converter.onnx_passes.group_norm_as_layer_norm import GroupNormAsLayerNormPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
+from converter.onnx_passes.merge_parallel_convs import MergeParallelConvsPass
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +65,20 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Large Constant nodes (some exporters put weights there) become initializers, so the translator
         # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
         LiftConstantsToInitializersPass(size_limit=256),
+        # Inference BatchNormalization after a Conv folds into its weights: TF then fuses
+        # Conv + bias (+ residual Add) + Relu into one kernel.
+        FoldBatchNormIntoConvPass(),
+        # The same for a BatchNorm over a linear layer's features (Linear -> BatchNorm1d, LeViT's flattened
+        # tokens): otherwise TF normalises on every request. Before FuseLinearLayerPass, which takes the bias in.
+        FoldBatchNormIntoLinearPass(),
+        # Summed convolutions of one input (RepVGG / MobileOne / FastViT branches saved in training form)
+        # become one. After the BatchNorm folds (each branch's norm in its conv), before ExplicitPaddingPass
+        # (which would give a strided branch its own padded input).
+        MergeParallelConvsPass(),
         # Kernel taps that read only padding (a dilation reaching past the input) are cut from the kernel.
         DropPaddingTapsPass(),
         # Pads TF's SAME/VALID cannot express become explicit Pad nodes (exact PyTorch numbers).
         ExplicitPaddingPass(),
-        # Inference BatchNormalization after a Conv folds into its weights: TF then fuses
-        # Conv + bias (+ residual Add) + Relu into one kernel.
-        FoldBatchNormIntoConvPass(),
         # GELU spelled out in elementwise ops (exports below opset 20) becomes one converter.fused::Gelu;
         # its constants are dropped after.
         FuseGeluPass(),
