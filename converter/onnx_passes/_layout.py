@@ -120,7 +120,7 @@ def make_transpose(graph: ir.Graph, value: ir.Value, perm: list[int], name_stem:
 
 def redirect_uses(graph: ir.Graph, old: ir.Value, new: ir.Value, exclude: ir.Node | None = None) -> None:
     """Point every consumer of `old` (except `exclude`) and any graph output slot at `new`; a graph output
-    keeps its public name, which moves to `new`."""
+    keeps its public name, which moves to `new` (and its declared type and shape, where `new` has none)."""
     for user, index in list(old.uses()):
         if user is not exclude:
             user.replace_input_with(index, new)
@@ -129,6 +129,8 @@ def redirect_uses(graph: ir.Graph, old: ir.Value, new: ir.Value, exclude: ir.Nod
             public = old.name
             old.name = fresh_name(graph, public)
             new.name = public
+            if new.type is None:
+                new.type, new.shape = old.type, old.shape
             graph.outputs[position] = new
 
 

@@ -228,6 +228,4 @@ def _sum_into(graph: ir.Graph, terms: list[tuple[ir.Value, int]], root: ir.Node)
         add.outputs[0].shape, add.outputs[0].type = root.outputs[0].shape, root.outputs[0].type
         graph.insert_before(root, add)
         total = add.outputs[0]
-    if total.shape is None:          # the sum's shape and type, known or not
-        total.shape, total.type = root.outputs[0].shape, root.outputs[0].type
     redirect_uses(graph, root.outputs[0], total)
