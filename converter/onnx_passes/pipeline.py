@@ -18,7 +18,6 @@ from converter.onnx_passes.explicit_padding import ExplicitPaddingPass
 from converter.onnx_passes.fold_activation_scale import FoldActivationScalePass
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.fold_batch_norm_into_linear import FoldBatchNormIntoLinearPass
-from converter.onnx_passes.fold_channel_scale_into_conv import FoldChannelScaleIntoConvPass
 from converter.onnx_passes.fold_layer_norm_affine import FoldLayerNormAffinePass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
@@ -76,9 +75,6 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # become one. After the BatchNorm folds (each branch's norm in its conv), before ExplicitPaddingPass
         # (which would give a strided branch its own padded input).
         MergeParallelConvsPass(),
-        # A constant per-channel scale on a Conv's output (MetaFormers' layer scale) goes into its weights, so the
-        # residual Add after it can fuse into the conv. After the merge (FastViT's RepMixer scales the merged conv).
-        FoldChannelScaleIntoConvPass(),
         # Kernel taps that read only padding (a dilation reaching past the input) are cut from the kernel.
         DropPaddingTapsPass(),
         # Pads TF's SAME/VALID cannot express become explicit Pad nodes (exact PyTorch numbers).
