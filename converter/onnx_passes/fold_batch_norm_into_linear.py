@@ -2,13 +2,14 @@
 part of that layer (W' = W * s per output feature, b' = b * s + beta - mean * s, s = gamma / sqrt(var + eps)).
 
 Matched: a 2-D BatchNormalization input [M, C] (its channel axis is then the last one) produced by MatMul
-(X @ W, optionally + a bias Add) or Gemm with constant weights of C output features, directly (an MLP's
-Linear -> BatchNorm1d) or through a Reshape or Flatten to [M, C] (LeViT's `bn(linear(x).flatten(0, 1))`: a
-row-major reshape that ends on the same C features keeps every feature on the last axis). Every value in
-between must be read by the next node only (or by a Shape node: the fold keeps shapes). The BatchNorm's output
-may be a graph output (an embedding head ending in BatchNorm1d): the layer's output takes its name. Unfolded, TF computes the normalisation on every request as Sub, Rsqrt, Mul and Add
-over the activation (LeViT-128S: 46 of them); folded, a MatMul's new bias is an Add that FuseLinearLayerPass
-(after this pass) takes into one fused kernel with the MatMul.
+(X @ W, optionally + a bias Add) or Gemm with constant weights of C output features, directly (an MLP's Linear ->
+BatchNorm1d) or through a Reshape or Flatten to [M, C] (LeViT's `bn(linear(x).flatten(0, 1))`: a row-major
+reshape that ends on the same C features keeps every feature on the last axis). Every value in between must be
+read by the next node only (or by a Shape node: the fold keeps shapes). The BatchNorm's output may be a graph
+output (an embedding head ending in BatchNorm1d): the layer's output takes its name. Unfolded, TF computes the
+normalisation on every request as Sub, Rsqrt, Mul and Add over the activation (LeViT-128S: 46 of them);
+folded, a MatMul's new bias is an Add that FuseLinearLayerPass (after this pass) takes into one fused kernel
+with the MatMul.
 """
 from __future__ import annotations
 

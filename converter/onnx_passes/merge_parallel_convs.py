@@ -66,7 +66,9 @@ def _inner_sum_user(value: ir.Value) -> ir.Node | None:
 
 
 def _signed_inputs(node: ir.Node, sign: int) -> list[tuple[ir.Value, int]]:
-    return [(value, -sign if node.op_type == "Sub" and index == 1 else sign) for index, value in enumerate(node.inputs)]
+    """Each input of an Add or Sub with its sign in the sum (a Sub's second input negated)."""
+    return [(value, -sign if node.op_type == "Sub" and index == 1 else sign)
+            for index, value in enumerate(node.inputs)]
 
 
 def _terms(root: ir.Node) -> tuple[list[tuple[ir.Value, int]], list[ir.Node]]:
@@ -160,10 +162,10 @@ def _merged_conv(graph: ir.Graph, weighted: list[tuple[ir.Node, int]], template:
     for branch, offset, (_, coefficient) in zip(branches, offsets, weighted):
         window = tuple(slice(o, o + k) for o, k in zip(offset, branch.weight.shape[2:]))
         weight[(slice(None), slice(None), *window)] += coefficient * branch.weight
-    stem = template.name or "conv"
-    inputs = [template.inputs[0], add_initializer(graph, f"{stem}_merged_weight", weight.astype(template_weight.dtype)),
-              add_initializer(graph, f"{stem}_merged_bias",
-                              sum(c * b.bias for b, (_, c) in zip(branches, weighted)).astype(template_weight.dtype))]
+    bias = sum(coefficient * b.bias for b, (_, coefficient) in zip(branches, weighted))
+    stem, dtype = template.name or "conv", template_weight.dtype
+    inputs = [template.inputs[0], add_initializer(graph, f"{stem}_merged_weight", weight.astype(dtype)),
+              add_initializer(graph, f"{stem}_merged_bias", bias.astype(dtype))]
     attributes = [ir.AttrInt64("group", group), ir.AttrInt64s("strides", strides),
                   ir.AttrInt64s("dilations", dilations), ir.AttrInt64s("kernel_shape", kernel),
                   ir.AttrInt64s("pads", begin + end)]
@@ -223,7 +225,8 @@ def _sum_into(graph: ir.Graph, terms: list[tuple[ir.Value, int]], root: ir.Node)
     Subs, or the one term itself."""
     total = terms[0][0]
     for term, sign in terms[1:]:
-        add = ir.Node("", "Add" if sign > 0 else "Sub", [total, term], name=fresh_name(graph, f"{root.name or 'add'}_sum"))
+        add = ir.Node("", "Add" if sign > 0 else "Sub", [total, term],
+                      name=fresh_name(graph, f"{root.name or 'add'}_sum"))
         add.outputs[0].name = fresh_name(graph, "sum_out")
         add.outputs[0].shape, add.outputs[0].type = root.outputs[0].shape, root.outputs[0].type
         graph.insert_before(root, add)

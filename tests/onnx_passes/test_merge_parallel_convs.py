@@ -1,10 +1,10 @@
-"""MergeParallelConvsPass: summed convolutions of one input become one convolution with PyTorch's numbers
-(ONNX's reference evaluator and our translation), through both exporters, on timm's own training-form blocks
+"""MergeParallelConvsPass: summed convolutions of one input become one convolution with PyTorch's numbers (ONNX's
+reference evaluator and our translation), through both exporters, on timm's own training-form blocks
 (FastViT's MobileOneBlock with an identity BatchNorm, strided and dilated; its RepMixer, which subtracts a
-BatchNorm; its large-kernel conv with a small-kernel branch; RepVGG's block) and asymmetric 1x3 / 3x1 branches.
-Asymmetric explicit pads (a 2x2 kernel padded before only fits a 3x3 window's corner; two 2x2 padded on
-opposite sides do not fit any 2x2). Left alone also: a branch read elsewhere, branches of different inputs. A strided block through every translation pass: one conv, at two
-batch sizes."""
+BatchNorm; its large-kernel conv with a small-kernel branch; RepVGG's block) and asymmetric 1x3 / 3x1
+branches. Asymmetric explicit pads (a 2x2 kernel padded before only fits a 3x3 window's corner; two 2x2 padded
+on opposite sides do not fit any 2x2). Left alone also: a branch read elsewhere, branches of different inputs.
+A strided block through every translation pass: one conv, at two batch sizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -129,7 +129,8 @@ def test_asymmetric_pads(kernels, pads, convs_after):
     convs = [helper.make_node("Conv", ["x", f"w{i}"], [f"c{i}"], pads=p) for i, p in enumerate(pads)]
     adds = [helper.make_node("Add", ["c0", "c1"], ["s1" if len(convs) > 2 else "y"])]
     adds += [helper.make_node("Add", ["s1", "c2"], ["y"])] if len(convs) > 2 else []
-    graph = helper.make_graph(convs + adds, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 6, 6])],
+    graph = helper.make_graph(convs + adds, "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 6, 6])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4, 6, 6])], weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
     merged, (modified,) = run_passes(model, [MergeParallelConvsPass()])
