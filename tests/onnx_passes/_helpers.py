@@ -22,6 +22,17 @@ def export_module(module: torch.nn.Module, x: torch.Tensor, dynamo: bool, dynami
     return onnx.load_from_string(buffer.getvalue())
 
 
+def randomise_batch_norms(module: torch.nn.Module) -> torch.nn.Module:
+    """Running statistics and affine parameters away from the identity (every norm different, so a wrong fold
+    shows and no exporter can share two norms of one input); the module in eval mode."""
+    for norm in [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]:
+        norm.running_mean.uniform_(-1, 1)
+        norm.running_var.uniform_(0.5, 2.0)
+        norm.weight.data.uniform_(0.5, 1.5)
+        norm.bias.data.uniform_(-0.5, 0.5)
+    return module.eval()
+
+
 def run_passes(model: onnx.ModelProto, passes) -> tuple[onnx.ModelProto, list[bool]]:
     """The model after `passes`, and whether each one changed it."""
     ir_model = ir.serde.deserialize_model(model)

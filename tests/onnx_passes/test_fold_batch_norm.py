@@ -14,16 +14,12 @@ from onnx.reference import ReferenceEvaluator
 
 from converter.backend import prepare
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
+from tests.onnx_passes._helpers import randomise_batch_norms
 
 
 def _export(module, x):
-    for bn in [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]:
-        bn.running_mean.uniform_(-1, 1)
-        bn.running_var.uniform_(0.5, 2.0)
-        bn.weight.data.uniform_(0.5, 1.5)
-        bn.bias.data.uniform_(-0.5, 0.5)
     buffer = io.BytesIO()
-    torch.onnx.export(module.eval(), (x,), buffer, dynamo=False, opset_version=17, input_names=["x"],
+    torch.onnx.export(randomise_batch_norms(module), (x,), buffer, dynamo=False, opset_version=17, input_names=["x"],
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
     return onnx.load_from_string(buffer.getvalue())
 

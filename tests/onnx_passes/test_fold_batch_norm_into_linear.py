@@ -13,17 +13,7 @@ from onnx.reference import ReferenceEvaluator
 
 from converter.backend import prepare
 from converter.onnx_passes.fold_batch_norm_into_linear import FoldBatchNormIntoLinearPass
-from tests.onnx_passes._helpers import export_module, run_passes
-
-
-def _randomise_norms(module: torch.nn.Module) -> torch.nn.Module:
-    """Running statistics and affine parameters far from the identity, so a wrong fold shows."""
-    for norm in [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]:
-        norm.running_mean.uniform_(-1, 1)
-        norm.running_var.uniform_(0.5, 2.0)
-        norm.weight.data.uniform_(0.5, 1.5)
-        norm.bias.data.uniform_(-0.5, 0.5)
-    return module.eval()
+from tests.onnx_passes._helpers import export_module, randomise_batch_norms, run_passes
 
 
 def _levit_linear_norm() -> torch.nn.Module:
@@ -90,7 +80,7 @@ def _norms(model: onnx.ModelProto) -> int:
 def test_fold_matches_torch(name, exporter):
     build, shape, folds, _ = CASES[name]
     torch.manual_seed(0)
-    module = _randomise_norms(build())
+    module = randomise_batch_norms(build())
     x = torch.randn(*shape)
     model = export_module(module, x, dynamo=exporter == "dynamo")
     assert _norms(model) == 1
@@ -139,7 +129,7 @@ def test_levit_block_through_the_translation_passes(dynamo):
     torch.manual_seed(0)
     first, second = _levit_linear_norm(), _levit_linear_norm()
     second = type(second)(24, 16)
-    module = _randomise_norms(torch.nn.Sequential(first, torch.nn.Hardswish(), second))
+    module = randomise_batch_norms(torch.nn.Sequential(first, torch.nn.Hardswish(), second))
     model = export_module(module, torch.randn(2, 5, 16), dynamo, dynamic_batch=True)
     _, translated, _ = run_pipeline(model, ConversionConfig(checkpoint="levit.onnx", name="levit"))
     ops = [n.op_type for n in translated.graph.node]

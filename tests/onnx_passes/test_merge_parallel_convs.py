@@ -16,7 +16,7 @@ from onnx.reference import ReferenceEvaluator
 from converter.backend import prepare
 from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.merge_parallel_convs import MergeParallelConvsPass
-from tests.onnx_passes._helpers import export_module, run_passes
+from tests.onnx_passes._helpers import export_module, randomise_batch_norms, run_passes
 
 
 def _timm(module_path: str, name: str):
@@ -27,17 +27,11 @@ def _timm(module_path: str, name: str):
 
 
 def _trained_looking(module: torch.nn.Module) -> torch.nn.Module:
-    """BatchNorm statistics and affine parameters away from the identity (every norm different, so the
-    exporters cannot share two norms of one input), layer scales away from 1e-5."""
-    for norm in [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]:
-        norm.running_mean.uniform_(-1, 1)
-        norm.running_var.uniform_(0.5, 2.0)
-        norm.weight.data.uniform_(0.5, 1.5)
-        norm.bias.data.uniform_(-0.5, 0.5)
+    """BatchNorms away from the identity, layer scales away from 1e-5."""
     for name, parameter in module.named_parameters():
         if "layer_scale" in name or name.endswith("gamma"):
             parameter.data.uniform_(0.5, 1.5)
-    return module.eval()
+    return randomise_batch_norms(module)
 
 
 def _fastvit_mobileone(stride=1, dilation=1):
