@@ -23,6 +23,7 @@ say "zoo results pending" instead of failing.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import statistics
@@ -584,6 +585,7 @@ def render_readme_conversion(results: Path) -> str:
 BREAKDOWN_FILE = "op_breakdown-latest.json"
 HANDWRITTEN_FILE = "handwritten_bert.json"
 KERNEL_THROUGHPUT_FILE = "kernel_throughput.json"
+SMALL_OPS_FILE = "small_ops.json"
 
 
 def _report_block(markdown: Callable[[dict], str], results: Path, name: str) -> str:
@@ -598,22 +600,18 @@ def render_op_breakdown(results: Path, name: str = BREAKDOWN_FILE) -> str:
     return _report_block(markdown, results, name)
 
 
-def render_handwritten_bert(results: Path) -> str:
-    from benchmarks.handwritten_bert import markdown
-
-    return _report_block(markdown, results, HANDWRITTEN_FILE)
-
-
 def render_zoo_compare(results: Path, name: str = "zoo_compare-latest.json") -> str:
     from benchmarks.zoo.compare import markdown
 
     return _report_block(markdown, results, name)
 
 
-def render_kernel_throughput(results: Path) -> str:
-    from benchmarks.kernel_throughput import markdown
+def _benchmark_block(module: str, name: str) -> Block:
+    """Results file `name` in the markdown of the benchmark `module` that wrote it."""
+    def render(results: Path) -> str:
+        return _report_block(importlib.import_module(module).markdown, results, name)
 
-    return _report_block(markdown, results, KERNEL_THROUGHPUT_FILE)
+    return Block((name,), render)
 
 
 def _compare_block(name: str) -> Block:
@@ -672,13 +670,14 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-143640": _compare_block("zoo_compare-20261207-143640.json"),
     "zoo-compare-20261207-143908": _compare_block("zoo_compare-20261207-143908.json"),
     "zoo-compare-20261207-144118": _compare_block("zoo_compare-20261207-144118.json"),
-    "kernel-throughput": Block((KERNEL_THROUGHPUT_FILE,), render_kernel_throughput),
+    "kernel-throughput": _benchmark_block("benchmarks.kernel_throughput", KERNEL_THROUGHPUT_FILE),
+    "small-ops": _benchmark_block("benchmarks.small_ops", SMALL_OPS_FILE),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
     "op-breakdown-20261207-011537": _breakdown_block("op_breakdown-20261207-011537.json"),
     "op-breakdown-20261207-011406": _breakdown_block("op_breakdown-20261207-011406.json"),
     "op-breakdown-20261207-101914": _breakdown_block("op_breakdown-20261207-101914.json"),
     "op-breakdown-20261207-104628": _breakdown_block("op_breakdown-20261207-104628.json"),
-    "handwritten-bert": Block((HANDWRITTEN_FILE,), render_handwritten_bert),
+    "handwritten-bert": _benchmark_block("benchmarks.handwritten_bert", HANDWRITTEN_FILE),
 }
 
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from converter.errors import OpTranslationError
 from converter.tf_ops._attention_mask import attention_bias
+from converter.tf_ops._transpose import transpose
 from converter.tf_ops.context import TranslationContext
 from converter.tf_ops.dtypes import tf_dtype
 from converter.tf_ops.node import OnnxNode
@@ -18,7 +19,7 @@ def _split_heads(x, heads, what, node):
     if not heads:
         raise OpTranslationError(f"{node.describe()}: 3-D inputs need the {what} attribute")
     shape = tf.shape(x)
-    return tf.transpose(tf.reshape(x, tf.stack([shape[0], shape[1], heads, -1])), [0, 2, 1, 3])
+    return transpose(tf.reshape(x, tf.stack([shape[0], shape[1], heads, -1])), [0, 2, 1, 3])
 
 
 def _share_kv_heads(k, v, q):
@@ -86,5 +87,5 @@ def attention_23(ctx: TranslationContext, node: OnnxNode) -> Outputs:
     y = tf.linalg.matmul(probs, v_all)
     if three_d:
         shape = tf.shape(y)
-        y = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), tf.stack([shape[0], shape[2], -1]))
+        y = tf.reshape(transpose(y, [0, 2, 1, 3]), tf.stack([shape[0], shape[2], -1]))
     return [tf.cast(y, out_dtype), present_k, present_v, tf.cast(qk_output, out_dtype)]

@@ -18,6 +18,8 @@ CASES = [
     ("reshape_zero_minus_one", "Reshape", {"x": X}, {"shape": _i(0, -1)}, ["y"], 19, {}),
     ("reshape_allowzero_off", "Reshape", {"x": X}, {"shape": _i(0, 5, 4)}, ["y"], 19, {"allowzero": 0}),
     ("transpose", "Transpose", {"x": X}, {}, ["y"], 13, {"perm": [0, 2, 1]}),
+    ("transpose_inner_axis_kept", "Transpose", {"x": RNG.standard_normal((3, 4, 8)).astype(np.float32)}, {}, ["y"],
+     13, {"perm": [1, 0, 2]}),
     ("concat_axis_neg", "Concat", {"a": X, "b": X * 2}, {}, ["y"], 13, {"axis": -1}),
     ("split_uneven_num_outputs", "Split", {"x": X}, {}, ["a", "b"], 18, {"axis": 2, "num_outputs": 2}),
     ("split_sizes_input", "Split", {"x": X}, {"split": _i(1, 3)}, ["a", "b"], 13, {"axis": 1}),

@@ -1,0 +1,143 @@
+"""Transposes and small batched matrix products kept off oneDNN's kernels, whose fixed cost per call dwarfs them
+(TF's default on AVX-512 CPUs): transposes that keep the innermost axis on the int32 view of a float32 tensor
+(converter/tf_ops/_transpose.py, bit for bit), small products as BatchMatMulV3 (converter/tf_ops/_matmul.py); which kernels TF runs for them
+under oneDNN, the others unchanged, and an attention block served in both kernel families."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import torch
+from tensorflow.core.protobuf import saved_model_pb2
+
+from converter.child import EIGEN_KERNELS, ONEDNN_KERNELS
+from converter.tf_ops._matmul import batched_matmul
+from converter.tf_ops._transpose import transpose
+from tests.tf_ops._served import served_and_eager
+
+RNG = np.random.default_rng(0)
+KERNEL_FAMILIES = pytest.mark.parametrize("kernels", [EIGEN_KERNELS, ONEDNN_KERNELS], ids=["eigen", "onednn"])
+
+
+def _graph_ops(fn, *arrays):
+    specs = [tf.TensorSpec([None, *a.shape[1:]], a.dtype) for a in arrays]
+    graph = tf.function(fn).get_concrete_function(*specs).graph
+    return [(op.type, op.get_attr("T").name if op.type == "Transpose" else None) for op in graph.get_operations()
+            if op.type in ("Transpose", "Bitcast") or op.type.startswith("BatchMatMul")]
+
+
+@pytest.mark.parametrize("shape, perm", [((2, 5, 3, 8), [0, 2, 1, 3]), ((3, 4, 9), [1, 0, 2]),
+                                         ((2, 3, 4, 5, 8), [2, 0, 3, 1, 4])])
+def test_innermost_axis_kept_runs_on_int32_bits_exactly(shape, perm):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[:4] = [np.nan, np.inf, -0.0, -np.inf]        # bit patterns survive the int32 view
+    y = transpose(tf.constant(x), perm).numpy()
+    assert y.dtype == np.float32 and y.shape == np.transpose(x, perm).shape
+    assert np.array_equal(y.view(np.int32), np.transpose(x, perm).view(np.int32))
+    assert _graph_ops(lambda t: transpose(t, perm), x) == [("Bitcast", None), ("Transpose", "int32"),
+                                                           ("Bitcast", None)]
+
+
+@pytest.mark.parametrize("shape, perm", [((5, 16, 2, 2), [0, 2, 1, 3]), ((5, 8, 16, 4), [0, 1, 3, 2])])
+def test_rows_shorter_than_eight_stay_float32(shape, perm):
+    """MobileViT's unfold: rows of 2 in a tensor whose first axis is 1024 x the batch (not a small item)."""
+    x = RNG.standard_normal(shape).astype(np.float32)
+    assert np.array_equal(transpose(tf.constant(x), perm).numpy(), np.transpose(x, perm))
+    assert _graph_ops(lambda t: transpose(t, perm), x) == [("Transpose", "float32")]
+
+
+@pytest.mark.parametrize("dtype, perm", [(np.float32, [0, 2, 3, 1]), (np.float32, [0, 1, 3, 2]),
+                                         (np.float32, None), (np.float64, [0, 2, 1, 3]),
+                                         (np.int64, [0, 2, 1, 3]), (np.float16, [1, 0, 2, 3])])
+def test_other_transposes_stay_plain(dtype, perm):
+    x = RNG.standard_normal((2, 3, 8, 8)).astype(dtype)
+    assert np.array_equal(transpose(tf.constant(x), perm).numpy(), np.transpose(x, perm))
+    assert _graph_ops(lambda t: transpose(t, perm), x) == [("Transpose", np.dtype(dtype).name)]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((3, 4, 16, 8), (3, 4, 8, 16)), ((1, 16, 8), (3, 8, 16)),
+                                               ((3, 1, 16, 8), (1, 4, 8, 16))])
+def test_small_float32_products_run_as_batch_matmul_v3(a_shape, b_shape):
+    a, b = RNG.standard_normal(a_shape).astype(np.float32), RNG.standard_normal(b_shape).astype(np.float32)
+    np.testing.assert_allclose(batched_matmul(tf.constant(a), tf.constant(b)).numpy(), np.matmul(a, b),
+                               rtol=1e-5, atol=1e-5)
+    assert _graph_ops(batched_matmul, a, b) == [("BatchMatMulV3", None)]
+
+
+@pytest.mark.parametrize("a_shape, b_shape, dtype", [((3, 12, 128, 64), (3, 12, 64, 128), np.float32),
+                                                      ((3, 4, 16, 8), (3, 4, 8, 16), np.float64)])
+def test_large_or_other_products_stay_batch_matmul_v2(a_shape, b_shape, dtype):
+    a, b = RNG.standard_normal(a_shape).astype(dtype), RNG.standard_normal(b_shape).astype(dtype)
+    np.testing.assert_allclose(batched_matmul(tf.constant(a), tf.constant(b)).numpy(), np.matmul(a, b),
+                               rtol=1e-5, atol=1e-4)
+    assert _graph_ops(batched_matmul, a, b) == [("BatchMatMulV2", None)]
+
+
+_KERNELS_RUN = """
+import json, numpy as np, tensorflow as tf
+from converter.tf_ops._matmul import batched_matmul
+from converter.tf_ops._transpose import transpose
+tf1 = tf.compat.v1
+tf1.disable_eager_execution()
+x = tf1.placeholder(tf.float32, [None, 16, 8, 16])
+heads = transpose(x + 1.0, [0, 2, 1, 3])            # attention's head split: innermost axis kept
+channels_last = transpose(x + 2.0, [0, 2, 3, 1])    # NCHW -> NHWC: innermost axis moved
+small = batched_matmul(heads, heads + 1.0)          # 8 x 16 x 16 x 16 multiply-adds per item
+long = tf.tile(heads, [1, 1, 8, 1])
+large = batched_matmul(long, tf.transpose(long, [0, 1, 3, 2]))    # 8 x 128 x 16 x 128 per item
+metadata = tf1.RunMetadata()
+tf1.Session().run([channels_last, small, large], {x: np.ones((2, 16, 8, 16), np.float32)},
+                  options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE), run_metadata=metadata)
+kernels = {s.timeline_label.split(" = ")[-1].split("(")[0] for d in metadata.step_stats.dev_stats for s in d.node_stats}
+print(json.dumps(sorted(k for k in kernels if "Transpose" in k or "BatchMatMul" in k)))
+"""
+
+
+def test_under_onednn_only_what_stays_float_takes_its_kernels():
+    """The premise: oneDNN rewrites float32 Transposes into _MklTranspose and BatchMatMulV2 into
+    _MklBatchMatMulV2 (fixed costs of 70-100 us per call, docs/performance.md) and leaves int32 transposes and
+    BatchMatMulV3 to TF's Eigen kernels."""
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", _KERNELS_RUN], env=env, capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["BatchMatMulV3", "Transpose", "_MklBatchMatMulV2",
+                                                                "_MklTranspose"]
+
+
+def _served_kinds(saved_model_dir) -> set[str]:
+    """Transposes (with their element type) and batched products in the SavedModel's functions."""
+    saved = saved_model_pb2.SavedModel.FromString((saved_model_dir / "saved_model.pb").read_bytes())
+    graph = saved.meta_graphs[0].graph_def
+    nodes = [*graph.node, *(n for f in graph.library.function for n in f.node_def)]
+    return {f"{n.op}:{tf.dtypes.as_dtype(n.attr['T'].type).name}" if n.op == "Transpose" else n.op
+            for n in nodes if n.op == "Transpose" or n.op.startswith("BatchMatMul")}
+
+
+class SelfAttention(torch.nn.Module):
+    """Multi-head self-attention written out as the transformers libraries write it: heads split and merged by
+    transposes that keep the innermost axis, and the key transposed for Q @ K^T (innermost axis moved)."""
+
+    def __init__(self, width: int = 32, heads: int = 4):
+        super().__init__()
+        self.heads, self.qkv, self.out = heads, torch.nn.Linear(width, 3 * width), torch.nn.Linear(width, width)
+
+    def forward(self, x):
+        batch, tokens, width = x.shape
+        q, k, v = (t.reshape(batch, tokens, self.heads, -1).transpose(1, 2) for t in self.qkv(x).chunk(3, -1))
+        scores = q @ k.transpose(-1, -2) / (width // self.heads) ** 0.5
+        mixed = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, tokens, width)
+        return self.out(mixed)
+
+
+@KERNEL_FAMILIES
+def test_attention_served_in_both_kernel_families(tmp_path, kernels):
+    torch.manual_seed(0)
+    served, eager = served_and_eager(SelfAttention(), "x:float32:2x8x32", 5, tmp_path, kernels=kernels)
+    # heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3; the key transposed for
+    # Q @ K^T (innermost axis moved) stays float32
+    assert _served_kinds(tmp_path / "saved") == {"Transpose:int32", "Transpose:float32", "BatchMatMulV3"}
+    assert served[0].shape == (5, 8, 32)
+    np.testing.assert_allclose(served[0], eager[0], rtol=1e-5, atol=1e-5)
