@@ -670,6 +670,8 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-143640": _compare_block("zoo_compare-20261207-143640.json"),
     "zoo-compare-20261207-143908": _compare_block("zoo_compare-20261207-143908.json"),
     "zoo-compare-20261207-144118": _compare_block("zoo_compare-20261207-144118.json"),
+    "zoo-compare-20261207-173433": _compare_block("zoo_compare-20261207-173433.json"),
+    "zoo-compare-20261207-174421": _compare_block("zoo_compare-20261207-174421.json"),
     "kernel-throughput": _benchmark_block("benchmarks.kernel_throughput", KERNEL_THROUGHPUT_FILE),
     "small-ops": _benchmark_block("benchmarks.small_ops", SMALL_OPS_FILE),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
