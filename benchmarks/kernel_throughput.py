@@ -23,9 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import write_result_files
+from benchmarks.report import publish_results, run_children
 from benchmarks.zoo.report import machine
-from benchmarks.zoo.runner import run_json_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,19 +149,12 @@ def main() -> int:
         print(json.dumps(child(args.child, args.runs)))
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    runtimes = {}
-    for runtime, env in RUNTIMES.items():
-        runtimes[runtime] = run_json_child(["-m", "benchmarks.kernel_throughput", "--child", runtime,
-                                            "--runs", str(args.runs)], env=env)
-        if "error" in runtimes[runtime]:
-            print(f"kernel_throughput: the {runtime} run failed: {runtimes[runtime]['error']}", file=sys.stderr)
-            return 1
+    runtimes = run_children("benchmarks.kernel_throughput", RUNTIMES, ["--runs", str(args.runs)])
+    if runtimes is None:
+        return 1
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
                "runs": args.runs, "runtimes": runtimes}
-    text = markdown(results)
-    write_result_files(Path(args.out), ["kernel_throughput"], results, text)
-    print(text)
-    return 0
+    return publish_results(args.out, "kernel_throughput", results, markdown)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -136,6 +137,29 @@ def write_reports(results: dict, out_dir: Path) -> dict:
     (out_dir / f"{latest}.json").write_text(json.dumps(results, indent=2))
     (out_dir / f"{latest}.md").write_text(text)
     return {**paths, "markdown_text": text}
+
+
+def run_children(module: str, environments: dict[str, dict], arguments: list[str]) -> dict | None:
+    """`python -m module --child NAME *arguments` for each NAME of `environments`, each in a process of its
+    own with that environment (TF reads it once, at import): NAME -> the child's JSON; None, after a one-line
+    error on stderr, when one fails."""
+    from benchmarks.zoo.runner import run_json_child
+
+    results = {}
+    for name, env in environments.items():
+        results[name] = run_json_child(["-m", module, "--child", name, *arguments], env=env)
+        if "error" in results[name]:
+            print(f"{module}: the {name} run failed: {results[name]['error']}", file=sys.stderr)
+            return None
+    return results
+
+
+def publish_results(out_dir: str, name: str, results: dict, markdown) -> int:
+    """A benchmark's last step: its `results` as <name>.json and markdown(results) as <name>.md, printed."""
+    text = markdown(results)
+    write_result_files(Path(out_dir), [name], results, text)
+    print(text)
+    return 0
 
 
 def write_result_files(out_dir: Path, names: list[str], results: dict, text: str, indent: int = 1) -> None:

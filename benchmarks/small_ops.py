@@ -21,9 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import write_result_files
+from benchmarks.report import publish_results, run_children
 from benchmarks.zoo.report import machine
-from benchmarks.zoo.runner import run_json_child
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {"eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"}, "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"}}
@@ -134,25 +133,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=list(FAMILIES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.runs)))
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    families = {}
-    for family, env in FAMILIES.items():
-        families[family] = run_json_child(["-m", "benchmarks.small_ops", "--child", "--runs", str(args.runs)],
-                                          env=env)
-        if "error" in families[family]:
-            print(f"small_ops: the {family} run failed: {families[family]['error']}", file=sys.stderr)
-            return 1
+    families = run_children("benchmarks.small_ops", FAMILIES, ["--runs", str(args.runs)])
+    if families is None:
+        return 1
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
                "runs": args.runs, "families": families}
-    text = markdown(results)
-    write_result_files(Path(args.out), ["small_ops"], results, text)
-    print(text)
-    return 0
+    return publish_results(args.out, "small_ops", results, markdown)
 
 
 if __name__ == "__main__":
