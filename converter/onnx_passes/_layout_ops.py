@@ -302,12 +302,13 @@ LAYOUT_OPS: dict[str, Rule] = {
 }
 
 # Every converter.fused op the fusion passes write, with its rule: Gelu and ResidualAdd are elementwise;
-# Linear contracts the last axis, as MatMul does, so a transpose stops at it (None).
+# Linear and MatMul contract the last axis, as ONNX's MatMul does, so a transpose stops at them (None).
 FUSED_LAYOUT_OPS: dict[str, Rule | None] = {
     "Gelu": Rule(_first, _same_layout),
     "HardSwish": Rule(_first, _same_layout),
     "ResidualAdd": Rule(_all, _same_layout),
     "Linear": None,
+    "MatMul": None,
 }
 
 

@@ -63,6 +63,14 @@ class Linear(OpRun):
         return (y.astype(x.dtype),)
 
 
+class MatMul(OpRun):
+    """converter.fused::MatMul: MatMul with the last two axes of A and/or B swapped first."""
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, a, b, transpose_a=0, transpose_b=0):
+        return (np.matmul(np.swapaxes(a, -1, -2) if transpose_a else a, np.swapaxes(b, -1, -2) if transpose_b else b),)
+
+
 class ResidualAdd(OpRun):
     """converter.fused::ResidualAdd: Add."""
     op_domain = FUSED_DOMAIN
@@ -71,4 +79,4 @@ class ResidualAdd(OpRun):
         return (np.add(a, b),)
 
 
-FUSED_REFERENCE_OPS = [Gelu, HardSwish, Linear, ResidualAdd]
+FUSED_REFERENCE_OPS = [Gelu, HardSwish, Linear, MatMul, ResidualAdd]

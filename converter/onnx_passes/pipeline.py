@@ -20,6 +20,7 @@ from converter.onnx_passes.fold_batch_norm import FoldBatchNormIntoConvPass
 from converter.onnx_passes.fold_batch_norm_into_linear import FoldBatchNormIntoLinearPass
 from converter.onnx_passes.fold_layer_norm_affine import FoldLayerNormAffinePass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
+from converter.onnx_passes.fold_transpose_into_matmul import FoldTransposeIntoMatMulPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
 from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
@@ -92,9 +93,19 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         FoldActivationScalePass(),
         RemoveUnusedNodesPass(),
     ]
-    if not config.optimize_layout:     # --no-layout-pass: each conv/pool handler transposes for itself
-        return passes
-    passes += [
+    if config.optimize_layout:     # else (--no-layout-pass) each conv/pool handler transposes for itself
+        passes += _layout_passes()
+    if config.optimize_layout and config.io_layout == "nhwc":
+        # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).
+        passes.append(ExposeNhwcInputsPass())
+    # A Transpose swapping the last two axes of a product's operand (attention's key) becomes the product's
+    # flag, converter.fused::MatMul: no transpose runs. Last: the layout passes may leave one there.
+    passes.append(FoldTransposeIntoMatMulPass())
+    return passes
+
+
+def _layout_passes() -> list[ir.passes.PassBase]:
+    return [
         # Conv/pool/norm ops run channels-last, as TF's CPU kernels want; conv weights re-laid out once.
         ConvertToNhwcPass(),
         # Transposes pushed through layout-agnostic ops and cancelled in pairs: they remain only at
@@ -105,10 +116,6 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # passes, which leave the Add reading the convolution directly.
         FuseResidualAddPass(),
     ]
-    if config.io_layout == "nhwc":
-        # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).
-        passes.append(ExposeNhwcInputsPass())
-    return passes
 
 
 def run_passes(model: onnx.ModelProto, config: ConversionConfig, external_data_dir: str = ""

@@ -28,8 +28,9 @@ def compute_dtype(dtype: tf.DType) -> tf.DType:
     return _COMPUTE_AS.get(dtype, dtype)
 
 
-def numpy_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """np.matmul semantics: 1-D operands get a dimension added then removed; batch dims broadcast."""
+def numpy_matmul(a: tf.Tensor, b: tf.Tensor, transpose_a: bool = False, transpose_b: bool = False) -> tf.Tensor:
+    """np.matmul semantics: 1-D operands get a dimension added then removed; batch dims broadcast.
+    `transpose_a`/`transpose_b` swap that operand's last two axes first (inside the product's kernel)."""
     out_dtype = a.dtype
     a = tf.cast(a, compute_dtype(a.dtype)) if a.dtype in _COMPUTE_AS else a
     b = tf.cast(b, compute_dtype(b.dtype)) if b.dtype in _COMPUTE_AS else b
@@ -38,7 +39,10 @@ def numpy_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
         a = tf.expand_dims(a, 0)
     if b_vector:
         b = tf.expand_dims(b, -1)
-    result = linear_layer(a, b) if is_linear_layer(a, b) else batched_matmul(a, b)
+    if is_linear_layer(a, b) and not (transpose_a or transpose_b):
+        result = linear_layer(a, b)
+    else:
+        result = batched_matmul(a, b, transpose_a, transpose_b)
     if a_vector:
         result = tf.squeeze(result, -2)
     if b_vector:
@@ -46,18 +50,21 @@ def numpy_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     return tf.cast(result, out_dtype) if result.dtype != out_dtype else result
 
 
-def batched_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+def batched_matmul(a: tf.Tensor, b: tf.Tensor, transpose_a: bool = False, transpose_b: bool = False) -> tf.Tensor:
     """tf.linalg.matmul; a small float32 product of rank 3+ as BatchMatMulV3 (see SMALL_PRODUCT)."""
-    if a.dtype == tf.float32 and b.dtype == tf.float32 and _small_batched_product(a.shape, b.shape):
-        return tf.raw_ops.BatchMatMulV3(x=a, y=b, Tout=tf.float32)
-    return tf.linalg.matmul(a, b)
+    if a.dtype == tf.float32 and b.dtype == tf.float32 and _small_batched_product(a.shape, b.shape, transpose_a,
+                                                                                   transpose_b):
+        return tf.raw_ops.BatchMatMulV3(x=a, y=b, Tout=tf.float32, adj_x=transpose_a, adj_y=transpose_b)
+    return tf.linalg.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
 
 
-def _small_batched_product(a: tf.TensorShape, b: tf.TensorShape) -> bool:
+def _small_batched_product(a: tf.TensorShape, b: tf.TensorShape, transpose_a: bool, transpose_b: bool) -> bool:
     if a.rank is None or b.rank is None or min(a.rank, b.rank) < 2 or max(a.rank, b.rank) < 3:
         return False
     batch = tf.broadcast_static_shape(a[:-2], b[:-2])
-    per_item = [*batch[1:], a[-2], a[-1], b[-1]]
+    rows, inner = (a[-1], a[-2]) if transpose_a else (a[-2], a[-1])
+    columns = b[-2] if transpose_b else b[-1]
+    per_item = [*batch[1:], rows, inner, columns]
     return None not in per_item and math.prod(per_item) <= SMALL_PRODUCT
 
 

@@ -136,8 +136,8 @@ class SelfAttention(torch.nn.Module):
 def test_attention_served_in_both_kernel_families(tmp_path, kernels):
     torch.manual_seed(0)
     served, eager = served_and_eager(SelfAttention(), "x:float32:2x8x32", 5, tmp_path, kernels=kernels)
-    # heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3; the key transposed for
-    # Q @ K^T (innermost axis moved) stays float32
-    assert _served_kinds(tmp_path / "saved") == {"Transpose:int32", "Transpose:float32", "BatchMatMulV3"}
+    # heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3; the key's swap of its last
+    # two axes is Q @ K^T's adjoint flag (FoldTransposeIntoMatMulPass): no float32 transpose is left
+    assert _served_kinds(tmp_path / "saved") == {"Transpose:int32", "BatchMatMulV3"}
     assert served[0].shape == (5, 8, 32)
     np.testing.assert_allclose(served[0], eager[0], rtol=1e-5, atol=1e-5)
