@@ -1,12 +1,14 @@
-"""oneDNN's fixed cost per call on small transposes and batched matrix products, against the forms the
-translation uses instead (converter/tf_ops/_transpose.py, converter/tf_ops/_matmul.py).
+"""oneDNN's fixed cost per call on small transposes, batched matrix products and softmaxes, against the forms
+the translation uses instead (converter/tf_ops/_transpose.py, _matmul.py, _softmax.py, and
+converter/onnx_passes/fold_transpose_into_matmul.py for a key transposed into Q @ K^T).
 
 Under oneDNN (TF's default on AVX-512 CPUs, TF_ENABLE_ONEDNN_OPTS=1 elsewhere) TF runs a float32 Transpose as
-_MklTranspose and a BatchMatMulV2 as _MklBatchMatMulV2; the translation runs a transpose on the int32 view of
-the tensor (Bitcast, a view) and a small product as BatchMatMulV3, which oneDNN leaves to TF's Eigen kernels.
+_MklTranspose, a BatchMatMulV2 as _MklBatchMatMulV2 and a Softmax as _MklSoftmax; the translation runs a
+transpose on the int32 view of the tensor (Bitcast, a view), a small product as BatchMatMulV3 and a small softmax
+as Exp(LogSoftmax), which oneDNN leaves to TF's Eigen kernels, and folds a key's transpose into the product.
 For each op, both forms, each in a TF1 session of its own (as TF Serving runs a model), kernel time per call
-from TF's step stats; both kernel families, each in a child process (TF reads the variable once, at import).
-The last column is the form the translation picks for that op.
+(all the form's nodes) from TF's step stats; both kernel families, each in a child process (TF reads the
+variable once, at import). The last column is the form the translation picks for that op.
 
     python -m benchmarks.small_ops [--runs 60]      # idle machine
 """
@@ -26,7 +28,8 @@ from benchmarks.zoo.report import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {"eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"}, "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"}}
-# name -> ("transpose", shape, perm) or ("matmul", a shape, b shape); the first axis is the batch.
+# name -> ("transpose", shape, perm), ("matmul", a shape, b shape), ("key_product", q shape, k shape: the
+# key as [batch, heads, tokens, d], transposed for Q @ K^T) or ("softmax", shape); the first axis is the batch.
 OPS = {
     "heads split, 4 x 16 tokens x 16, batch 1": ("transpose", (1, 16, 4, 16), (0, 2, 1, 3)),
     "heads split, 4 x 197 tokens x 16, batch 8": ("transpose", (8, 197, 4, 16), (0, 2, 1, 3)),
@@ -44,8 +47,45 @@ OPS = {
     "Q @ K^T, 4 x 32 x 16 x 32, batch 8": ("matmul", (8, 4, 32, 16), (8, 4, 16, 32)),
     "Q @ K^T, 12 x 128 x 64 x 128, batch 1": ("matmul", (1, 12, 128, 64), (1, 12, 64, 128)),
     "Q @ K^T, 12 x 128 x 64 x 128, batch 8": ("matmul", (8, 12, 128, 64), (8, 12, 64, 128)),
+    "key into Q @ K^T, 4 x 16 x 16 x 16, batch 1": ("key_product", (1, 4, 16, 16), (1, 4, 16, 16)),
+    "key into Q @ K^T, 4 x 16 x 16 x 16, batch 8": ("key_product", (8, 4, 16, 16), (8, 4, 16, 16)),
+    "key into Q @ K^T, 3 x 49 x 32 x 49 (Swin window), batch 64": ("key_product", (64, 3, 49, 32), (64, 3, 49, 32)),
+    "key into Q @ K^T, 12 x 128 x 64 x 128, batch 1": ("key_product", (1, 12, 128, 64), (1, 12, 128, 64)),
+    "softmax, 4 x 16 x 16, batch 1": ("softmax", (1, 4, 16, 16)),
+    "softmax, 4 x 16 x 16, batch 8": ("softmax", (8, 4, 16, 16)),
+    "softmax, 4 x 16 x 16, batch 32": ("softmax", (32, 4, 16, 16)),
+    "softmax, 4 x 32 x 32, batch 1": ("softmax", (1, 4, 32, 32)),
+    "softmax, 4 x 32 x 32, batch 8": ("softmax", (8, 4, 32, 32)),
+    "softmax, 4 x 64 x 64, batch 1": ("softmax", (1, 4, 64, 64)),
+    "softmax, 4 x 64 x 64, batch 8": ("softmax", (8, 4, 64, 64)),
+    "softmax, 12 x 128 x 128, batch 1": ("softmax", (1, 12, 128, 128)),
 }
-FORMS = {"transpose": ("float32", "int32 view"), "matmul": ("BatchMatMulV2", "BatchMatMulV3")}
+FORMS = {"transpose": ("float32", "int32 view"), "matmul": ("BatchMatMulV2", "BatchMatMulV3"),
+         "key_product": ("transpose + product", "product's adjoint flag"), "softmax": ("Softmax", "Exp(LogSoftmax)")}
+
+
+def _build(kind: str, form: int, *tensors):
+    """The op under test in `form`: 0 the plain float op, 1 the alternative (see FORMS)."""
+    import tensorflow as tf
+    from converter.tf_ops._matmul import batched_matmul
+    from converter.tf_ops._softmax import small_softmax
+    if kind == "transpose":
+        (x,), perm = tensors[:1], tensors[1]
+        if form == 0:
+            return tf.transpose(x, perm)
+        return tf.bitcast(tf.transpose(tf.bitcast(x, tf.int32), perm), tf.float32)
+    if kind == "matmul":
+        a, b = tensors
+        return tf.raw_ops.BatchMatMulV2(x=a, y=b) if form == 0 else tf.raw_ops.BatchMatMulV3(x=a, y=b, Tout=tf.float32)
+    if kind == "key_product":
+        q, k = tensors
+        return batched_matmul(q, tf.transpose(k, [0, 1, 3, 2])) if form == 0 else batched_matmul(q, k, transpose_b=True)
+    (x,) = tensors
+    return tf.nn.softmax(x) if form == 0 else small_softmax(x)
+
+
+def _shapes(kind: str, spec: tuple) -> list[tuple]:
+    return [spec[0]] if kind in ("transpose", "softmax") else list(spec)
 
 
 def _session(kind: str, spec: tuple, form: int):
@@ -53,19 +93,10 @@ def _session(kind: str, spec: tuple, form: int):
     tf1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
-        if kind == "transpose":
-            shape, perm = spec
-            feeds = [tf1.placeholder(tf.float32, [None, *shape[1:]])]
-            x = feeds[0] + 1.0                               # the op under test reads a computed tensor
-            if form == 0:
-                y = tf.transpose(x, perm, name="timed")
-            else:
-                y = tf.bitcast(tf.transpose(tf.bitcast(x, tf.int32), perm, name="timed"), tf.float32)
-        else:
-            feeds = [tf1.placeholder(tf.float32, [None, *shape[1:]]) for shape in spec]
-            a, b = (f + 1.0 for f in feeds)
-            y = (tf.raw_ops.BatchMatMulV2(x=a, y=b, name="timed") if form == 0
-                 else tf.raw_ops.BatchMatMulV3(x=a, y=b, Tout=tf.float32, name="timed"))
+        feeds = [tf1.placeholder(tf.float32, [None, *shape[1:]]) for shape in _shapes(kind, spec)]
+        tensors = [f + 1.0 for f in feeds]                  # the op under test reads computed tensors
+        with tf.name_scope("timed"):
+            y = _build(kind, form, *tensors, *([spec[1]] if kind == "transpose" else []))
         out = tf.reduce_sum(y)
     return tf1.Session(graph=graph), feeds, out
 
@@ -73,8 +104,7 @@ def _session(kind: str, spec: tuple, form: int):
 def _kernel_us(kind: str, spec: tuple, form: int, runs: int, rng) -> float:
     import tensorflow as tf
     session, feeds, out = _session(kind, spec, form)
-    shapes = [spec[0]] if kind == "transpose" else spec
-    feed_dict = {f: rng.standard_normal(s).astype(np.float32) for f, s in zip(feeds, shapes)}
+    feed_dict = {f: rng.standard_normal(s).astype(np.float32) for f, s in zip(feeds, _shapes(kind, spec))}
     options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
     times = []
     for index in range(runs + 5):
@@ -82,7 +112,7 @@ def _kernel_us(kind: str, spec: tuple, form: int, runs: int, rng) -> float:
         session.run(out, feed_dict, options=options, run_metadata=metadata)
         if index >= 5:
             times.append(sum(s.op_end_rel_micros - s.op_start_rel_micros for d in metadata.step_stats.dev_stats
-                             for s in d.node_stats if s.node_name == "timed"))
+                             for s in d.node_stats if s.node_name.startswith("timed/")))
     session.close()
     return float(np.median(times))
 
@@ -91,15 +121,29 @@ def _picked(kind: str, spec: tuple) -> int:
     """Which form the translation writes for this op (0: the float op, 1: the alternative)."""
     import tensorflow as tf
     from converter.tf_ops._matmul import batched_matmul
+    from converter.tf_ops._softmax import softmax_last
     from converter.tf_ops._transpose import transpose
-    if kind == "transpose":
-        shape, perm = spec
-        make = lambda x: transpose(x, list(perm))                                        # noqa: E731
-        specs = [tf.TensorSpec([None, *shape[1:]], tf.float32)]
-    else:
-        make, specs = batched_matmul, [tf.TensorSpec([None, *s[1:]], tf.float32) for s in spec]
+    specs = [tf.TensorSpec([None, *s[1:]], tf.float32) for s in _shapes(kind, spec)]
+    if kind == "key_product":
+        return int(_pass_folds(*spec))
+    make = {"transpose": lambda x: transpose(x, list(spec[1])), "matmul": batched_matmul,
+            "softmax": softmax_last}[kind]
     ops = {op.type for op in tf.function(make).get_concrete_function(*specs).graph.get_operations()}
-    return int("Bitcast" in ops or "BatchMatMulV3" in ops)
+    return int(bool(ops & {"Bitcast", "BatchMatMulV3", "LogSoftmax"}))
+
+
+def _pass_folds(q_shape: tuple, k_shape: tuple) -> bool:
+    """FoldTransposeIntoMatMulPass takes Transpose(k, [0, 1, 3, 2]) -> MatMul(q, .) of these shapes."""
+    import onnx
+    import onnx_ir as ir
+    from onnx import TensorProto, helper
+    from converter.onnx_passes.fold_transpose_into_matmul import FoldTransposeIntoMatMulPass
+    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["b", *s[1:]]) for n, s in (("q", q_shape),
+                                                                                              ("k", k_shape))]
+    nodes = [helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]), helper.make_node("MatMul", ["q", "kt"], ["y"])]
+    graph = helper.make_graph(nodes, "key", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = onnx.shape_inference.infer_shapes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]))
+    return FoldTransposeIntoMatMulPass()(ir.serde.deserialize_model(model)).modified
 
 
 def child(runs: int) -> dict:
@@ -124,8 +168,9 @@ def markdown(results: dict) -> str:
         lines.append(f"| {name} | {forms[0]} / {forms[1]} | {onednn['us'][0]:.0f} | {onednn['us'][1]:.0f} | "
                      f"{eigen['us'][0]:.0f} | {eigen['us'][1]:.0f} | {forms[onednn['picked']]} |")
     lines += ["", f"Kernel time per call (TF's step stats), median of {results['runs']} traced runs, the faster of "
-              "two rounds; each form in a TF1 session of its own; oneDNN: TF_ENABLE_ONEDNN_OPTS=1 (the float "
-              "forms run as _MklTranspose / _MklBatchMatMulV2), Eigen: TF_ENABLE_ONEDNN_OPTS=0."]
+              "two rounds, all the form's nodes; each form in a TF1 session of its own; oneDNN: "
+              "TF_ENABLE_ONEDNN_OPTS=1 (the float forms run as _MklTranspose / _MklBatchMatMulV2 / _MklSoftmax), "
+              "Eigen: TF_ENABLE_ONEDNN_OPTS=0."]
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,8 @@
-"""Transposes and small batched matrix products kept off oneDNN's kernels, whose fixed cost per call dwarfs them
-(TF's default on AVX-512 CPUs): transposes that keep the innermost axis on the int32 view of a float32 tensor
-(converter/tf_ops/_transpose.py, bit for bit), small products as BatchMatMulV3 (converter/tf_ops/_matmul.py); which kernels TF runs for them
-under oneDNN, the others unchanged, and an attention block served in both kernel families."""
+"""Transposes, small batched matrix products and small softmaxes kept off oneDNN's kernels, whose fixed cost per
+call dwarfs them (TF's default on AVX-512 CPUs): transposes that keep the innermost axis on the int32 view of a
+float32 tensor (converter/tf_ops/_transpose.py, bit for bit), small products as BatchMatMulV3
+(converter/tf_ops/_matmul.py), small softmaxes as Exp(LogSoftmax) (converter/tf_ops/_softmax.py); which kernels
+TF runs for them under oneDNN, the others unchanged, and an attention block served in both kernel families."""
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from tensorflow.core.protobuf import saved_model_pb2
 
 from converter.child import EIGEN_KERNELS, ONEDNN_KERNELS
 from converter.tf_ops._matmul import batched_matmul
+from converter.tf_ops._softmax import SMALL_SOFTMAX, softmax_last
 from converter.tf_ops._transpose import transpose
 from tests.tf_ops._served import served_and_eager
 
@@ -26,7 +28,8 @@ def _graph_ops(fn, *arrays):
     specs = [tf.TensorSpec([None, *a.shape[1:]], a.dtype) for a in arrays]
     graph = tf.function(fn).get_concrete_function(*specs).graph
     return [(op.type, op.get_attr("T").name if op.type == "Transpose" else None) for op in graph.get_operations()
-            if op.type in ("Transpose", "Bitcast") or op.type.startswith("BatchMatMul")]
+            if op.type in ("Transpose", "Bitcast") or op.type.startswith("BatchMatMul") or "Softmax" in op.type
+            or op.type == "Exp"]
 
 
 @pytest.mark.parametrize("shape, perm", [((2, 5, 3, 8), [0, 2, 1, 3]), ((3, 4, 9), [1, 0, 2]),
@@ -76,9 +79,30 @@ def test_large_or_other_products_stay_batch_matmul_v2(a_shape, b_shape, dtype):
     assert _graph_ops(batched_matmul, a, b) == [("BatchMatMulV2", None)]
 
 
+def _softmax_reference(x: np.ndarray) -> np.ndarray:
+    shifted = np.exp(x.astype(np.float64) - x.max(-1, keepdims=True))
+    return shifted / shifted.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 16, 16), (2, 10), (2, SMALL_SOFTMAX // 64, 64)])
+def test_small_float32_softmax_runs_as_exp_of_log_softmax(shape):
+    x = (RNG.standard_normal(shape) * 8).astype(np.float32)      # wide logits: probabilities down to 1e-20
+    y = softmax_last(tf.constant(x)).numpy()
+    np.testing.assert_allclose(y, _softmax_reference(x), rtol=2e-5, atol=2e-7)
+    assert _graph_ops(softmax_last, x) == [("LogSoftmax", None), ("Exp", None)]
+
+
+@pytest.mark.parametrize("shape, dtype", [((2, 4, 64, 65), np.float32), ((2, 4, 16, 16), np.float64)])
+def test_large_or_other_softmax_stays_softmax(shape, dtype):
+    x = RNG.standard_normal(shape).astype(dtype)
+    np.testing.assert_allclose(softmax_last(tf.constant(x)).numpy(), _softmax_reference(x), rtol=1e-5, atol=1e-7)
+    assert _graph_ops(softmax_last, x) == [("Softmax", None)]
+
+
 _KERNELS_RUN = """
 import json, numpy as np, tensorflow as tf
 from converter.tf_ops._matmul import batched_matmul
+from converter.tf_ops._softmax import softmax_last
 from converter.tf_ops._transpose import transpose
 tf1 = tf.compat.v1
 tf1.disable_eager_execution()
@@ -88,32 +112,34 @@ channels_last = transpose(x + 2.0, [0, 2, 3, 1])    # NCHW -> NHWC: innermost ax
 small = batched_matmul(heads, heads + 1.0)          # 8 x 16 x 16 x 16 multiply-adds per item
 long = tf.tile(heads, [1, 1, 8, 1])
 large = batched_matmul(long, tf.transpose(long, [0, 1, 3, 2]))    # 8 x 128 x 16 x 128 per item
+weights = softmax_last(small)                       # 8 x 16 x 16 per item
+wide_weights = softmax_last(large)                  # 8 x 128 x 128 per item
 metadata = tf1.RunMetadata()
-tf1.Session().run([channels_last, small, large], {x: np.ones((2, 16, 8, 16), np.float32)},
+tf1.Session().run([channels_last, weights, wide_weights], {x: np.ones((2, 16, 8, 16), np.float32)},
                   options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE), run_metadata=metadata)
 kernels = {s.timeline_label.split(" = ")[-1].split("(")[0] for d in metadata.step_stats.dev_stats for s in d.node_stats}
-print(json.dumps(sorted(k for k in kernels if "Transpose" in k or "BatchMatMul" in k)))
+print(json.dumps(sorted(k for k in kernels if "Transpose" in k or "BatchMatMul" in k or "Softmax" in k)))
 """
 
 
 def test_under_onednn_only_what_stays_float_takes_its_kernels():
-    """The premise: oneDNN rewrites float32 Transposes into _MklTranspose and BatchMatMulV2 into
-    _MklBatchMatMulV2 (fixed costs of 70-100 us per call, docs/performance.md) and leaves int32 transposes and
-    BatchMatMulV3 to TF's Eigen kernels."""
+    """The premise: oneDNN rewrites float32 Transposes into _MklTranspose, BatchMatMulV2 into _MklBatchMatMulV2
+    and Softmax into _MklSoftmax (fixed costs of 60-100 us per call, docs/performance.md) and leaves int32
+    transposes, BatchMatMulV3 and LogSoftmax to TF's Eigen kernels."""
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run([sys.executable, "-c", _KERNELS_RUN], env=env, capture_output=True, text=True,
                           timeout=300, check=True)
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["BatchMatMulV3", "Transpose", "_MklBatchMatMulV2",
-                                                                "_MklTranspose"]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["BatchMatMulV3", "LogSoftmax", "Transpose",
+                                                                "_MklBatchMatMulV2", "_MklSoftmax", "_MklTranspose"]
 
 
 def _served_kinds(saved_model_dir) -> set[str]:
-    """Transposes (with their element type) and batched products in the SavedModel's functions."""
+    """Transposes (with their element type), batched products and softmaxes in the SavedModel's functions."""
     saved = saved_model_pb2.SavedModel.FromString((saved_model_dir / "saved_model.pb").read_bytes())
     graph = saved.meta_graphs[0].graph_def
     nodes = [*graph.node, *(n for f in graph.library.function for n in f.node_def)]
     return {f"{n.op}:{tf.dtypes.as_dtype(n.attr['T'].type).name}" if n.op == "Transpose" else n.op
-            for n in nodes if n.op == "Transpose" or n.op.startswith("BatchMatMul")}
+            for n in nodes if n.op == "Transpose" or n.op.startswith("BatchMatMul") or "Softmax" in n.op}
 
 
 class SelfAttention(torch.nn.Module):
@@ -136,8 +162,9 @@ class SelfAttention(torch.nn.Module):
 def test_attention_served_in_both_kernel_families(tmp_path, kernels):
     torch.manual_seed(0)
     served, eager = served_and_eager(SelfAttention(), "x:float32:2x8x32", 5, tmp_path, kernels=kernels)
-    # heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3; the key's swap of its last
-    # two axes is Q @ K^T's adjoint flag (FoldTransposeIntoMatMulPass): no float32 transpose is left
-    assert _served_kinds(tmp_path / "saved") == {"Transpose:int32", "BatchMatMulV3"}
+    # heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3, the attention weights as
+    # Exp(LogSoftmax); the key's swap of its last two axes is Q @ K^T's adjoint flag (FoldTransposeIntoMatMulPass):
+    # no float32 transpose is left
+    assert _served_kinds(tmp_path / "saved") == {"Transpose:int32", "BatchMatMulV3", "LogSoftmax"}
     assert served[0].shape == (5, 8, 32)
     np.testing.assert_allclose(served[0], eager[0], rtol=1e-5, atol=1e-5)
