@@ -410,10 +410,16 @@ def render_zoo_summary(results: Path) -> str:
 ZOO_ONEDNN_FILE = "zoo_onednn_frozen-latest.json"
 
 
-def render_zoo_kernels(results: Path, other_name: str = ZOO_ONEDNN_FILE) -> str:
-    """Per model, ours / ONNX Runtime with TF's default kernels (the zoo file) and with oneDNN's (a zoo run with
+# The last whole-zoo run on the AVX2 machine (TF's default there: Eigen's kernels), which the kernel-family and
+# issue-18 comparisons are made against: the zoo's later runs are on an AVX-512 machine, where the default is
+# oneDNN's kernels.
+ZOO_AVX2_FILE = "zoo-20261207-141248.json"
+
+
+def render_zoo_kernels(results: Path, other_name: str = ZOO_ONEDNN_FILE, default_name: str = ZOO_AVX2_FILE) -> str:
+    """Per model, ours / ONNX Runtime with TF's default kernels (a zoo run) and with oneDNN's (a zoo run with
     `--tf-kernels`): what a server whose CPU gets oneDNN by default, or that sets it, would see."""
-    default, other = _load(results, ZOO_FILE), _load(results, other_name)
+    default, other = _load(results, default_name), _load(results, other_name)
     others = {r["model"]: r for r in other["models"]}
     lines = ["| model | library | b1 default | b1 oneDNN | b8 default | b8 oneDNN |", "|---|---|---|---|---|---|"]
     rows = []
@@ -433,7 +439,7 @@ def render_zoo_kernels(results: Path, other_name: str = ZOO_ONEDNN_FILE) -> str:
                            f"{sum(v > 2 for v in ratios)} above 2x")
     lines += ["", "Ours / ONNX Runtime, sorted by the oneDNN batch-8 ratio. " + "; ".join(summary) + ". The two "
               "runs were made at different times: the host's drift between them moves ratios too.", "",
-              _source_line("default: " + ", ".join(_zoo_provenance_parts(default, True, ZOO_FILE)),
+              _source_line("default: " + ", ".join(_zoo_provenance_parts(default, True, default_name)),
                            "oneDNN: " + ", ".join(_zoo_provenance_parts(other, True, other_name)))]
     return "\n".join(lines)
 
@@ -441,9 +447,9 @@ def render_zoo_kernels(results: Path, other_name: str = ZOO_ONEDNN_FILE) -> str:
 ZOO_BEFORE_ISSUE_18 = "zoo-20261207-001245.json"
 
 
-def render_zoo_change(results: Path, before_name: str = ZOO_BEFORE_ISSUE_18) -> str:
-    """Per model, ours / ONNX Runtime in an earlier zoo run and in the latest: what a change did."""
-    before, after = _load(results, before_name), _load(results, ZOO_FILE)
+def render_zoo_change(results: Path, before_name: str = ZOO_BEFORE_ISSUE_18, after_name: str = ZOO_AVX2_FILE) -> str:
+    """Per model, ours / ONNX Runtime in an earlier zoo run and a later one on the same machine: what a change did."""
+    before, after = _load(results, before_name), _load(results, after_name)
     earlier = {r["model"]: r for r in before["models"]}
     lines = ["| model | library | b1 before | b1 now | b8 before | b8 now |", "|---|---|---|---|---|---|"]
     rows = []
@@ -459,7 +465,7 @@ def render_zoo_change(results: Path, before_name: str = ZOO_BEFORE_ISSUE_18) -> 
               "batch-1 ratio now. Each run measured its ratios side by side, but the host's speed differs between runs "
               "and moves ratios too: models this change did not touch (ResNet, DenseNet, Inception) show by how much.",
               "", _source_line(f"before: `{RESULTS_PREFIX}{before_name}`, {before.get('date')}",
-                               f"now: `{RESULTS_PREFIX}{ZOO_FILE}`, {after.get('date')}")]
+                               f"now: `{RESULTS_PREFIX}{after_name}`, {after.get('date')}")]
     return "\n".join(lines)
 
 
@@ -649,8 +655,8 @@ BLOCKS: dict[str, Block] = {
     "conversion-time": Block((CONVERSION_TIME_FILE,), render_conversion_time),
     "convert-many": Block((CONVERT_MANY_FILE,), render_convert_many),
     "readme-conversion": Block((CONVERSION_TIME_FILE, CONVERT_MANY_FILE), render_readme_conversion),
-    "zoo-change": Block((ZOO_BEFORE_ISSUE_18, ZOO_FILE), render_zoo_change),
-    "zoo-kernels": Block((ZOO_FILE, ZOO_ONEDNN_FILE), render_zoo_kernels),
+    "zoo-change": Block((ZOO_BEFORE_ISSUE_18, ZOO_AVX2_FILE), render_zoo_change),
+    "zoo-kernels": Block((ZOO_AVX2_FILE, ZOO_ONEDNN_FILE), render_zoo_kernels),
     "zoo-compare-20261207-032206": _compare_block("zoo_compare-20261207-032206.json"),
     "zoo-compare-20261207-033229": _compare_block("zoo_compare-20261207-033229.json"),
     "zoo-compare-20261207-050220": _compare_block("zoo_compare-20261207-050220.json"),
@@ -672,6 +678,9 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-144118": _compare_block("zoo_compare-20261207-144118.json"),
     "zoo-compare-20261207-173433": _compare_block("zoo_compare-20261207-173433.json"),
     "zoo-compare-20261207-174421": _compare_block("zoo_compare-20261207-174421.json"),
+    "zoo-compare-20261207-193141": _compare_block("zoo_compare-20261207-193141.json"),
+    "zoo-compare-20261207-194417": _compare_block("zoo_compare-20261207-194417.json"),
+    "zoo-compare-20261207-195552": _compare_block("zoo_compare-20261207-195552.json"),
     "kernel-throughput": _benchmark_block("benchmarks.kernel_throughput", KERNEL_THROUGHPUT_FILE),
     "small-ops": _benchmark_block("benchmarks.small_ops", SMALL_OPS_FILE),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),

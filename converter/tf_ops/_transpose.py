@@ -13,7 +13,8 @@ batch: those stay float32.
 Transposes that move the innermost axis stay float32: oneDNN's reorder is the faster kernel for them from
 about 16 K elements on (an image's NCHW -> NHWC: 1.1-4.6x), and a small one (a key transposed for Q @ K^T)
 on the int32 view, though faster alone, kept grappler from removing DeBERTa's transposes of its tiled
-position embeddings (twice 80 us per request with Eigen's kernels).
+position embeddings (twice 80 us per request with Eigen's kernels). A key transposed for Q @ K^T no longer
+reaches the translation: FoldTransposeIntoMatMulPass makes its swap the product's flag.
 
 Under TF's Eigen kernels (oneDNN off) both forms run the same kernel, plus two Bitcast nodes (about 1 us each).
 """
