@@ -40,6 +40,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 RESULTS_PREFIX = "benchmarks/results/"
 
 BEGIN = re.compile(r"<!-- generated:(?P<name>[\w.-]+) from (?P<sources>[^;>]*); do not edit -->\n")
+ANY_BEGIN = re.compile(r"^<!-- generated:", re.MULTILINE)     # a marker starts its line
 BLOCK = re.compile(r"<!-- generated:(?P<name>[\w.-]+) from (?P<sources>[^;>]*); do not edit -->\n"
                    r"(?P<body>.*?)<!-- end generated:(?P=name) -->", re.DOTALL)
 
@@ -705,10 +706,14 @@ def render_block(name: str, results: Path = RESULTS) -> str:
 
 
 def blocks_in(text: str) -> list[re.Match]:
-    """Every generated block of a document; a begin marker without its end marker is an error."""
+    """Every generated block of a document; a begin marker without its end marker, or one not in the full form
+    (which would be left empty without a word), is an error."""
     found = list(BLOCK.finditer(text))
     if len(found) != len(BEGIN.findall(text)):
         raise ValueError("a '<!-- generated:NAME ...' marker has no matching '<!-- end generated:NAME -->'")
+    if len(BEGIN.findall(text)) != len(ANY_BEGIN.findall(text)):
+        raise ValueError("a '<!-- generated:NAME' marker is not in the form '<!-- generated:NAME from SOURCES; do not "
+                         "edit -->' (write the name with empty sources and run python -m benchmarks.tables)")
     return found
 
 

@@ -138,6 +138,8 @@ def test_malformed_markers_are_errors():
                        "<!-- end generated:nonsense -->")
     with pytest.raises(ValueError, match="no matching"):
         tables.rewrite("<!-- generated:large-model from benchmarks/results/large_model.json; do not edit -->\nx\n")
+    with pytest.raises(ValueError, match="not in the form"):        # would be left empty without a word
+        tables.rewrite("<!-- generated:large-model -->\n<!-- end generated:large-model -->\n")
 
 
 def test_zoo_kernels_table_sets_a_onednn_run_beside_the_default_one(tmp_path):
