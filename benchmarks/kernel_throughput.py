@@ -14,19 +14,13 @@ made of it loses, whatever the translation does.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import publish_results, run_children
-from benchmarks.zoo.report import machine
+from benchmarks.report import per_environment_main
 
-ROOT = Path(__file__).resolve().parents[1]
 
 # name -> (kind, shape): matmul (M, K, N); batch_matmul (batch, M, K, N), both operands fed;
 # conv (batch, height, width, in channels, out channels, kernel, groups)
@@ -140,21 +134,8 @@ def markdown(results: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--child", choices=list(RUNTIMES), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child, args.runs)))
-        return 0
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    runtimes = run_children("benchmarks.kernel_throughput", RUNTIMES, ["--runs", str(args.runs)])
-    if runtimes is None:
-        return 1
-    results = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
-               "runs": args.runs, "runtimes": runtimes}
-    return publish_results(args.out, "kernel_throughput", results, markdown)
+    return per_environment_main("benchmarks.kernel_throughput", __doc__.split("\n\n")[0], RUNTIMES, child, markdown, "kernel_throughput",
+                                "runtimes", default_runs=30)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Issue-7 targets, ratios to ONNX Runtime, and the JSON + markdown written to benchmarks/results/."""
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -139,25 +141,35 @@ def write_reports(results: dict, out_dir: Path) -> dict:
     return {**paths, "markdown_text": text}
 
 
-def run_children(module: str, environments: dict[str, dict], arguments: list[str]) -> dict | None:
-    """`python -m module --child NAME *arguments` for each NAME of `environments`, each in a process of its
-    own with that environment (TF reads it once, at import): NAME -> the child's JSON; None, after a one-line
-    error on stderr, when one fails."""
+def per_environment_main(module: str, description: str, environments: dict[str, dict], child, markdown,
+                         name: str, key: str, default_runs: int) -> int:
+    """The command line of a benchmark measured once per environment (TF's kernel families, runtimes): the parent
+    runs `python -m module --child NAME` for each NAME of `environments`, each in a process of its own with that
+    environment (TF reads it once, at import), and publishes {date, machine, runs, key: NAME -> child(NAME,
+    runs)} as <name>.json and markdown(results) as <name>.md; 1, after a one-line error, when a child fails."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=default_runs)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
+    parser.add_argument("--child", choices=list(environments), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.runs)))
+        return 0
+    from benchmarks.zoo.report import machine
     from benchmarks.zoo.runner import run_json_child
 
-    results = {}
-    for name, env in environments.items():
-        results[name] = run_json_child(["-m", module, "--child", name, *arguments], env=env)
-        if "error" in results[name]:
-            print(f"{module}: the {name} run failed: {results[name]['error']}", file=sys.stderr)
-            return None
-    return results
-
-
-def publish_results(out_dir: str, name: str, results: dict, markdown) -> int:
-    """A benchmark's last step: its `results` as <name>.json and markdown(results) as <name>.md, printed."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    measured = {}
+    for environment, env in environments.items():
+        measured[environment] = run_json_child(["-m", module, "--child", environment, "--runs", str(args.runs)],
+                                               env=env)
+        if "error" in measured[environment]:
+            print(f"{module}: the {environment} run failed: {measured[environment]['error']}", file=sys.stderr)
+            return 1
+    results = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
+               "runs": args.runs, key: measured}
     text = markdown(results)
-    write_result_files(Path(out_dir), [name], results, text)
+    write_result_files(Path(args.out), [name], results, text)
     print(text)
     return 0
 

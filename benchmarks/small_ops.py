@@ -14,19 +14,12 @@ variable once, at import). The last column is the form the translation picks for
 """
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import publish_results, run_children
-from benchmarks.zoo.report import machine
+from benchmarks.report import per_environment_main
 
-ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {"eigen": {"TF_ENABLE_ONEDNN_OPTS": "0"}, "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"}}
 # name -> ("transpose", shape, perm), ("matmul", a shape, b shape), ("key_product", q shape, k shape: the
 # key as [batch, heads, tokens, d], transposed for Q @ K^T) or ("softmax", shape); the first axis is the batch.
@@ -146,7 +139,8 @@ def _pass_folds(q_shape: tuple, k_shape: tuple) -> bool:
     return FoldTransposeIntoMatMulPass()(ir.serde.deserialize_model(model)).modified
 
 
-def child(runs: int) -> dict:
+def child(family: str, runs: int) -> dict:
+    """Every op in both forms, in this process's kernel family (`family`, set by the parent's environment)."""
     rng = np.random.default_rng(0)
     results = {}
     for name, (kind, *spec) in OPS.items():
@@ -175,21 +169,8 @@ def markdown(results: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=60)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--child", choices=list(FAMILIES), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.runs)))
-        return 0
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    families = run_children("benchmarks.small_ops", FAMILIES, ["--runs", str(args.runs)])
-    if families is None:
-        return 1
-    results = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
-               "runs": args.runs, "families": families}
-    return publish_results(args.out, "small_ops", results, markdown)
+    return per_environment_main("benchmarks.small_ops", __doc__.split("\n\n")[0], FAMILIES, child, markdown, "small_ops",
+                                "families", default_runs=60)
 
 
 if __name__ == "__main__":

@@ -95,9 +95,9 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
     ]
     if config.optimize_layout:     # else (--no-layout-pass) each conv/pool handler transposes for itself
         passes += _layout_passes()
-    if config.optimize_layout and config.io_layout == "nhwc":
-        # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).
-        passes.append(ExposeNhwcInputsPass())
+        if config.io_layout == "nhwc":
+            # Image inputs published channels-last; names recorded in metadata (exposed_nhwc_inputs reads them).
+            passes.append(ExposeNhwcInputsPass())
     # A Transpose swapping the last two axes of a product's operand (attention's key) becomes the product's
     # flag, converter.fused::MatMul: no transpose runs. Last: the layout passes may leave one there.
     passes.append(FoldTransposeIntoMatMulPass())
