@@ -98,6 +98,8 @@ def session_config(variant: str):
     config = tf.compat.v1.ConfigProto()
     if variant == "inter_op_1":        # tensorflow_model_server --tensorflow_inter_op_parallelism=1
         config.inter_op_parallelism_threads = 1
+    elif variant == "caller_thread":   # a negative count: every op in the thread that called Run, no hand-off to
+        config.inter_op_parallelism_threads = -1     # the inter-op pool (TF_NUM_INTEROP_THREADS=-1 does the same)
     elif variant == "grappler_aggressive":
         rewrite = config.graph_options.rewrite_options
         rewrite.constant_folding = rewriter_config_pb2.RewriterConfig.AGGRESSIVE

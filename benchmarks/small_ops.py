@@ -1,11 +1,12 @@
-"""oneDNN's fixed cost per call on small transposes, batched matrix products and softmaxes, against the forms
-the translation uses instead (converter/tf_ops/_transpose.py, _matmul.py, _softmax.py, and
+"""oneDNN's fixed cost per call on small transposes, batched matrix products, softmaxes and swishes, against the
+forms the translation uses instead (converter/tf_ops/_transpose.py, _matmul.py, _softmax.py, _swish.py, and
 converter/onnx_passes/fold_transpose_into_matmul.py for a key transposed into Q @ K^T).
 
 Under oneDNN (TF's default on AVX-512 CPUs, TF_ENABLE_ONEDNN_OPTS=1 elsewhere) TF runs a float32 Transpose as
-_MklTranspose, a BatchMatMulV2 as _MklBatchMatMulV2 and a Softmax as _MklSoftmax; the translation runs a
-transpose on the int32 view of the tensor (Bitcast, a view), a small product as BatchMatMulV3 and a small softmax
-as Exp(LogSoftmax), which oneDNN leaves to TF's Eigen kernels, and folds a key's transpose into the product.
+_MklTranspose, a BatchMatMulV2 as _MklBatchMatMulV2, a Softmax as _MklSoftmax and Mul(Sigmoid(x), x) as _MklSwish;
+the translation runs a transpose on the int32 view of the tensor (Bitcast, a view), a small product as
+BatchMatMulV3, a small softmax as Exp(LogSoftmax) and a small swish as Sigmoid and MulNoNan, which oneDNN leaves to
+TF's Eigen kernels, and folds a key's transpose into the product.
 For each op, both forms, each in a TF1 session of its own (as TF Serving runs a model), kernel time per call
 (all the form's nodes) from TF's step stats; both kernel families, each in a child process (TF reads the
 variable once, at import). The last column is the form the translation picks for that op.
@@ -52,9 +53,18 @@ OPS = {
     "softmax, 4 x 64 x 64, batch 1": ("softmax", (1, 4, 64, 64)),
     "softmax, 4 x 64 x 64, batch 8": ("softmax", (8, 4, 64, 64)),
     "softmax, 12 x 128 x 128, batch 1": ("softmax", (1, 12, 128, 128)),
+    "SiLU, squeeze-excitation 1 x 1 x 32, batch 1": ("swish", (1, 1, 1, 32)),
+    "SiLU, squeeze-excitation 1 x 1 x 32, batch 8": ("swish", (8, 1, 1, 32)),
+    "SiLU, MLP 16 tokens x 128, batch 1": ("swish", (1, 16, 128)),
+    "SiLU, MLP 16 tokens x 128, batch 8": ("swish", (8, 16, 128)),
+    "SiLU, MLP 16 tokens x 128, batch 32": ("swish", (32, 16, 128)),
+    "SiLU, 16 x 16 x 128, batch 1": ("swish", (1, 16, 16, 128)),
+    "SiLU, 16 x 16 x 128, batch 8": ("swish", (8, 16, 16, 128)),
+    "SiLU, 112 x 112 x 32, batch 1": ("swish", (1, 112, 112, 32)),
 }
 FORMS = {"transpose": ("float32", "int32 view"), "matmul": ("BatchMatMulV2", "BatchMatMulV3"),
-         "key_product": ("transpose + product", "product's adjoint flag"), "softmax": ("Softmax", "Exp(LogSoftmax)")}
+         "key_product": ("transpose + product", "product's adjoint flag"), "softmax": ("Softmax", "Exp(LogSoftmax)"),
+         "swish": ("Mul(Sigmoid(x), x)", "Sigmoid, MulNoNan")}
 
 
 def _build(kind: str, form: int, *tensors):
@@ -62,6 +72,9 @@ def _build(kind: str, form: int, *tensors):
     import tensorflow as tf
     from converter.tf_ops._matmul import batched_matmul
     from converter.tf_ops._softmax import small_softmax
+    if kind == "swish":
+        (x,) = tensors
+        return tf.math.sigmoid(x) * x if form == 0 else tf.math.multiply_no_nan(tf.math.sigmoid(x), x)
     if kind == "transpose":
         (x,), perm = tensors[:1], tensors[1]
         if form == 0:
@@ -78,7 +91,7 @@ def _build(kind: str, form: int, *tensors):
 
 
 def _shapes(kind: str, spec: tuple) -> list[tuple]:
-    return [spec[0]] if kind in ("transpose", "softmax") else list(spec)
+    return [spec[0]] if kind in ("transpose", "softmax", "swish") else list(spec)
 
 
 def _session(kind: str, spec: tuple, form: int):
@@ -115,14 +128,15 @@ def _picked(kind: str, spec: tuple) -> int:
     import tensorflow as tf
     from converter.tf_ops._matmul import batched_matmul
     from converter.tf_ops._softmax import softmax_last
+    from converter.tf_ops._swish import swish
     from converter.tf_ops._transpose import transpose
     specs = [tf.TensorSpec([None, *s[1:]], tf.float32) for s in _shapes(kind, spec)]
     if kind == "key_product":
         return int(_pass_folds(*spec))
     make = {"transpose": lambda x: transpose(x, list(spec[1])), "matmul": batched_matmul,
-            "softmax": softmax_last}[kind]
+            "softmax": softmax_last, "swish": swish}[kind]
     ops = {op.type for op in tf.function(make).get_concrete_function(*specs).graph.get_operations()}
-    return int(bool(ops & {"Bitcast", "BatchMatMulV3", "LogSoftmax"}))
+    return int(bool(ops & {"Bitcast", "BatchMatMulV3", "LogSoftmax", "MulNoNan"}))
 
 
 def _pass_folds(q_shape: tuple, k_shape: tuple) -> bool:
@@ -163,7 +177,8 @@ def markdown(results: dict) -> str:
                      f"{eigen['us'][0]:.0f} | {eigen['us'][1]:.0f} | {forms[onednn['picked']]} |")
     lines += ["", f"Kernel time per call (TF's step stats), median of {results['runs']} traced runs, the faster of "
               "two rounds, all the form's nodes; each form in a TF1 session of its own; oneDNN: "
-              "TF_ENABLE_ONEDNN_OPTS=1 (the float forms run as _MklTranspose / _MklBatchMatMulV2 / _MklSoftmax), "
+              "TF_ENABLE_ONEDNN_OPTS=1 (the float forms run as _MklTranspose / _MklBatchMatMulV2 / _MklSoftmax / "
+              "_MklSwish), "
               "Eigen: TF_ENABLE_ONEDNN_OPTS=0."]
     return "\n".join(lines) + "\n"
 

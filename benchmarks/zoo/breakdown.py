@@ -99,19 +99,23 @@ def _top_ops(profile: dict, count: int = 3) -> str:
 
 def markdown(results: dict) -> str:
     machine = results["machine"]
+    batches = sorted({int(b) for envs in results["models"].values() for e in envs.values() for b in e if b != "error"})
+    last = str(batches[-1]) if batches else "?"
     lines = [f"# Where the time goes ({results['date']}, {machine['cpu']}, {machine['cores']} cores, "
              f"{machine.get('vector_isa', '?')})", "",
-             "| model | TF kernels | ours / ORT b1 | ours / ORT b8 | nodes per request TF / ORT | TF's op time at b8: "
-             "top op types (nodes) | ORT's at b8 |", "|---|---|---|---|---|---|---|"]
+             "| model | TF kernels | " + " | ".join(f"ours / ORT b{b}" for b in batches) + " | nodes per request TF / "
+             f"ORT | TF's op time at b{last}: top op types (nodes) | ORT's at b{last} |",
+             "|---|---|" + "---|" * len(batches) + "---|---|---|"]
     for model, environments in results["models"].items():
         for environment, entry in environments.items():
             if "error" in entry:
-                lines.append(f"| {model} | {environment} | failed: {entry['error']} | | | | |")
+                lines.append(f"| {model} | {environment} | failed: {entry['error']} |" + " |" * (len(batches) + 2))
                 continue
-            b1, b8 = entry["1"], entry["8"]
-            lines.append(f"| {model} | {environment} | {b1['ratio']:.2f}x | {b8['ratio']:.2f}x | "
-                         f"{b8['tf']['nodes']:.0f} / {b8['onnxruntime']['nodes']:.0f} | {_top_ops(b8['tf'])} | "
-                         f"{_top_ops(b8['onnxruntime'], 2)} |")
+            ratios = " | ".join(f"{entry[str(b)]['ratio']:.2f}x" if str(b) in entry else "-" for b in batches)
+            detail = entry[last]
+            lines.append(f"| {model} | {environment} | {ratios} | {detail['tf']['nodes']:.0f} / "
+                         f"{detail['onnxruntime']['nodes']:.0f} | {_top_ops(detail['tf'])} | "
+                         f"{_top_ops(detail['onnxruntime'], 2)} |")
     lines += ["", "Kernels: eigen = TF's default on CPUs without AVX-512; onednn = TF_ENABLE_ONEDNN_OPTS=1 (the default "
               "on AVX-512 CPUs); onednn_frozen = oneDNN with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1 (our compose file). "
               f"Ratios: median of {results['runs']} runs taking turns with ONNX Runtime; op times from "

@@ -3,7 +3,11 @@ later one, timed in one process taking turns with each other and with ONNX Runti
 translation is measured without the host's drift between two runs (`python -m benchmarks.zoo.compare
 --before OLD_WORK --after NEW_WORK MODEL...`, idle machine). Inputs are the same for all three; both
 SavedModels' outputs are checked against ONNX Runtime's. Writes benchmarks/results/zoo_compare-<stamp>.{json,md}
-and zoo_compare-latest.{json,md}."""
+and zoo_compare-latest.{json,md}.
+
+`--after-session caller_thread` with the same folder twice compares TF's session options instead of two
+conversions: the same SavedModel with TF's default session against one that runs every op in the calling thread
+(inter_op_parallelism_threads=-1)."""
 from __future__ import annotations
 
 import json
@@ -18,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BATCHES = ("1", "8")
 
 
-def measure(model_name: str, before: Path, after: Path, runs: int, warmup: int) -> dict:
+def measure(model_name: str, before: Path, after: Path, runs: int, warmup: int, after_session: str = "default") -> dict:
     import numpy as np
 
     from benchmarks.measure import SessionRunner, make_feeds, onnxruntime_runner, time_alternating
@@ -27,7 +31,7 @@ def measure(model_name: str, before: Path, after: Path, runs: int, warmup: int) 
 
     model = BY_NAME[model_name]
     old_record, new_record = load_result(model, before), load_result(model, after)
-    old, new = SessionRunner(old_record["version_dir"]), SessionRunner(new_record["version_dir"])
+    old, new = SessionRunner(old_record["version_dir"]), SessionRunner(new_record["version_dir"], variant=after_session)
     ort = onnxruntime_runner(new_record["onnx"])
     result = {}
     for batch in BATCHES:
@@ -54,6 +58,10 @@ def _kernel_words(kernels: str) -> str:
     return "TF with " + ", ".join(f"{k}={v}" for k, v in TF_KERNELS[kernels].items())
 
 
+def _session_words(session: str) -> str:
+    return "" if session == "default" else f"; the after column in a TF session of variant `{session}` (benchmarks/measure.py)"
+
+
 def markdown(results: dict) -> str:
     machine = results["machine"]
     lines = [f"# Before and after, side by side ({results['date']}, {machine['cpu']}, {machine['cores']} cores, "
@@ -69,7 +77,8 @@ def markdown(results: dict) -> str:
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     lines += ["", f"Before: `{results['before']}` ({results['before_revision']}); after: `{results['after']}` "
               f"({results['after_revision']}). Median of {results['runs']} runs per SavedModel and ONNX Runtime, "
-              f"taking turns in one process; {_kernel_words(results.get('tf_kernels', 'default'))}."]
+              f"taking turns in one process; {_kernel_words(results.get('tf_kernels', 'default'))}"
+              + _session_words(results.get("after_session", "default")) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -87,11 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     p.add_argument("--tf-kernels", choices=list(TF_KERNELS), default="default",
                    help="TF's kernels for both SavedModels (as `python -m benchmarks.zoo --tf-kernels`)")
+    p.add_argument("--after-session", choices=["default", "caller_thread"], default="default",
+                   help="TF session options for the --after SavedModel (see benchmarks/measure.py session_config)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.child:
-        print(json.dumps(measure(args.models[0], Path(args.before), Path(args.after), args.runs, args.warmup)))
+        print(json.dumps(measure(args.models[0], Path(args.before), Path(args.after), args.runs, args.warmup,
+                                 args.after_session)))
         return 0
     from benchmarks.report import write_result_files
     from benchmarks.zoo.report import machine
@@ -100,12 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     started, models = time.gmtime(), {}
     for model in args.models:          # one process per model, as the zoo's latency phase does
         models[model] = run_json_child(["-m", "benchmarks.zoo.compare", "--child", model, "--before", args.before,
-                                        "--after", args.after, "--runs", str(args.runs), "--warmup", str(args.warmup)],
+                                        "--after", args.after, "--runs", str(args.runs), "--warmup", str(args.warmup),
+                                        "--after-session", args.after_session],
                                        env=TF_KERNELS[args.tf_kernels])
         print(model, json.dumps(models[model])[:200], flush=True)
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", started), "machine": machine(), "runs": args.runs,
                "before": args.before, "after": args.after, "before_revision": args.before_revision,
-               "after_revision": args.after_revision, "tf_kernels": args.tf_kernels, "models": models}
+               "after_revision": args.after_revision, "tf_kernels": args.tf_kernels,
+               "after_session": args.after_session, "models": models}
     write_result_files(Path(args.out), [f"zoo_compare-{time.strftime('%Y%m%d-%H%M%S', started)}",
                                         "zoo_compare-latest"], results, markdown(results))
     print(markdown(results))

@@ -20,9 +20,11 @@ from converter.errors import BadInputError
 
 PORT_FLAGS = ["--port=8500", "--rest_api_port=8501", "--model_config_file_poll_wait_seconds=30"]
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "serving" / "docker-compose.yml"   # in a source checkout
-# oneDNN builds of TF: cache each kernel's re-laid-out weights instead of redoing it on every request
-# (a served model's variables never change after loading); see docs/serving.md.
-SERVER_ENV = {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}
+# The server's environment, each overridable by exporting it (docs/serving.md): oneDNN builds of TF cache each
+# kernel's re-laid-out weights instead of redoing it on every request (a served model's variables never change
+# after loading); TF_NUM_INTEROP_THREADS passes through (0: TF's default; -1 runs each request's ops in the
+# thread that received it, faster for small models, measured slower for some CNNs: opt-in).
+SERVER_ENV = {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1", "TF_NUM_INTEROP_THREADS": "0"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import functools
 
 import torch
-from torch.onnx import symbolic_helper
+# From where they live: torch.onnx.symbolic_helper is a star-import shim without the private names used here
+# (_get_const, _type_utils) unless torch has aliased it to this module first, which depends on import order.
+from torch.onnx._internal.torchscript_exporter import symbolic_helper
+from torch.onnx._internal.torchscript_exporter._type_utils import JitScalarType as _J
 
 FIRST_OPSET = 11     # Slice with input starts/ends/axes; CumSum
-_J = symbolic_helper._type_utils.JitScalarType
 _SUMMED_AS_INT64 = {_J.BOOL, _J.UINT8, _J.INT8, _J.INT16, _J.INT}      # INT: int32
 
 

@@ -306,6 +306,7 @@ LAYOUT_OPS: dict[str, Rule] = {
 FUSED_LAYOUT_OPS: dict[str, Rule | None] = {
     "Gelu": Rule(_first, _same_layout),
     "HardSwish": Rule(_first, _same_layout),
+    "Swish": Rule(_first, _same_layout),
     "ResidualAdd": Rule(_all, _same_layout),
     "Linear": None,
     "MatMul": None,

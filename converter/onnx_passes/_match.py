@@ -1,9 +1,13 @@
-"""Small graph-matching helpers shared by the fusion passes."""
+"""Small graph-matching helpers shared by the fusion passes, and their common result."""
 from __future__ import annotations
+
+import logging
 
 import onnx_ir as ir
 
-__all__ = ["is_standard", "is_private", "sole_user", "other_input"]
+from converter.tf_ops.fused import FUSED_DOMAIN
+
+__all__ = ["is_standard", "is_private", "sole_user", "other_input", "fusion_result"]
 
 
 def is_standard(node: ir.Node | None, *op_types: str) -> bool:
@@ -27,3 +31,12 @@ def other_input(node: ir.Node | None, value: ir.Value) -> ir.Value | None:
         return None
     a, b = node.inputs
     return b if a is value else a
+
+
+def fusion_result(model: ir.Model, count: int, logger: logging.Logger, message: str) -> ir.passes.PassResult:
+    """What a fusion pass returns after writing `count` converter.fused ops: the domain imported (the
+    translator dispatches on it), `message` (with %d for the count) at debug level."""
+    if count:
+        model.opset_imports.setdefault(FUSED_DOMAIN, 1)
+        logger.debug(message, count)
+    return ir.passes.PassResult(model, bool(count))

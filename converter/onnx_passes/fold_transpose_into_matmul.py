@@ -19,7 +19,7 @@ import logging
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import add_initializer, constant_array, ints_attr
-from converter.onnx_passes._match import is_private, is_standard
+from converter.onnx_passes._match import fusion_result, is_private, is_standard
 from converter.tf_ops.fused import FUSED_DOMAIN
 
 __all__ = ["FoldTransposeIntoMatMulPass"]
@@ -42,10 +42,7 @@ class FoldTransposeIntoMatMulPass(ir.passes.InPlacePass):
                 for side in flags:
                     node.attributes[_FLAGS[side]] = ir.AttrInt64(_FLAGS[side], 1)
                 folded += len(flags)
-        if folded:
-            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
-            logger.debug("FoldTransposeIntoMatMulPass: %d transposes folded into products", folded)
-        return ir.passes.PassResult(model, bool(folded))
+        return fusion_result(model, folded, logger, "FoldTransposeIntoMatMulPass: %d transposes folded into products")
 
 
 def _fold_operand(graph: ir.Graph, matmul: ir.Node, side: int) -> bool:

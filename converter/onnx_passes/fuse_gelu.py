@@ -18,7 +18,7 @@ import math
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import constant_array, fresh_name, redirect_uses
-from converter.onnx_passes._match import is_private, is_standard, other_input, sole_user
+from converter.onnx_passes._match import fusion_result, is_private, is_standard, other_input, sole_user
 from converter.tf_ops.fused import FUSED_DOMAIN
 
 __all__ = ["FuseGeluPass", "FUSED_DOMAIN"]
@@ -35,10 +35,7 @@ class FuseGeluPass(ir.passes.InPlacePass):
         for node in list(graph):
             if is_standard(node, *_CORES) and node.graph is graph:
                 fused += _fuse(graph, node)
-        if fused:
-            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
-            logger.debug("FuseGeluPass: %d GELU patterns fused", fused)
-        return ir.passes.PassResult(model, bool(fused))
+        return fusion_result(model, fused, logger, "FuseGeluPass: %d GELU patterns fused")
 
 
 def _fuse(graph: ir.Graph, core: ir.Node) -> bool:

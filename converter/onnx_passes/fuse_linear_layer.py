@@ -18,7 +18,7 @@ import logging
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import fresh_name, redirect_uses
-from converter.onnx_passes._match import is_standard, other_input, sole_user
+from converter.onnx_passes._match import fusion_result, is_standard, other_input, sole_user
 from converter.tf_ops.fused import FUSED_DOMAIN, LINEAR_ACTIVATIONS
 
 __all__ = ["FuseLinearLayerPass"]
@@ -32,10 +32,7 @@ class FuseLinearLayerPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         graph = model.graph
         fused = sum(_fuse(graph, node) for node in list(graph) if is_standard(node, "MatMul"))
-        if fused:
-            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
-            logger.debug("FuseLinearLayerPass: %d linear layers fused", fused)
-        return ir.passes.PassResult(model, bool(fused))
+        return fusion_result(model, fused, logger, "FuseLinearLayerPass: %d linear layers fused")
 
 
 def _fuse(graph: ir.Graph, matmul: ir.Node) -> bool:

@@ -15,7 +15,7 @@ import logging
 import onnx_ir as ir
 
 from converter.onnx_passes._layout import NHWC_DOMAIN
-from converter.onnx_passes._match import is_standard
+from converter.onnx_passes._match import fusion_result, is_standard
 from converter.tf_ops.fused import FUSED_DOMAIN
 
 __all__ = ["FuseResidualAddPass"]
@@ -35,10 +35,7 @@ class FuseResidualAddPass(ir.passes.InPlacePass):
             if is_standard(node, "Add") and _onto_convolution(*node.inputs) and not _shapes_differ(*node.inputs):
                 node.domain, node.op_type = FUSED_DOMAIN, "ResidualAdd"
                 fused += 1
-        if fused:
-            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
-            logger.debug("FuseResidualAddPass: %d residual adds fused", fused)
-        return ir.passes.PassResult(model, bool(fused))
+        return fusion_result(model, fused, logger, "FuseResidualAddPass: %d residual adds fused")
 
 
 def _onto_convolution(a: ir.Value | None, b: ir.Value | None) -> bool:

@@ -79,4 +79,12 @@ class ResidualAdd(OpRun):
         return (np.add(a, b),)
 
 
-FUSED_REFERENCE_OPS = [Gelu, HardSwish, Linear, MatMul, ResidualAdd]
+class Swish(OpRun):
+    """converter.fused::Swish: Mul(x, Sigmoid(x)). (onnx's evaluator hands it ONNX Swish's `alpha`, default 1.)"""
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, x, alpha=1.0):
+        return ((x * _onnx_op("Sigmoid").run(None, {"x": x})[0]).astype(x.dtype),)
+
+
+FUSED_REFERENCE_OPS = [Gelu, HardSwish, Linear, MatMul, ResidualAdd, Swish]

@@ -24,6 +24,7 @@ from converter.onnx_passes.fold_transpose_into_matmul import FoldTransposeIntoMa
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
 from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
+from converter.onnx_passes.fuse_swish import FuseSwishPass
 from converter.onnx_passes.group_norm_as_layer_norm import GroupNormAsLayerNormPass
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
@@ -83,6 +84,9 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # GELU spelled out in elementwise ops (exports below opset 20) becomes one converter.fused::Gelu;
         # its constants are dropped after.
         FuseGeluPass(),
+        # Swish (SiLU), Mul(x, Sigmoid(x)), becomes one converter.fused::Swish, run in the form its size calls
+        # for (oneDNN's _MklSwish costs 60-150 us per call). Before FuseLinearLayerPass, which takes Sigmoids in.
+        FuseSwishPass(),
         # A linear layer over tokens, MatMul (+ bias Add) (+ Relu/Sigmoid/Tanh/Gelu), becomes one
         # converter.fused::Linear, which TF runs as one fused MatMul + BiasAdd + activation kernel.
         # After FuseGeluPass, whose Gelu it takes in.

@@ -1,11 +1,9 @@
 """Axis handling shared by Softmax, LogSoftmax and Hardmax, and the form of a small float32 softmax."""
 from __future__ import annotations
 
-import math
-
 import tensorflow as tf
 
-from converter.tf_ops._util import normalize_axis
+from converter.tf_ops._util import normalize_axis, small_float32
 
 
 _HALF = (tf.float16, tf.bfloat16)
@@ -24,7 +22,7 @@ def softmax_last(x, axis=-1):
     """Softmax over the last axis. Half precision follows numpy's (and onnx's reference) rounding:
     each step in the half type, the sum accumulated in float32."""
     if x.dtype not in _HALF:
-        return small_softmax(x) if _small_float32(x) else tf.nn.softmax(x, axis=-1)
+        return small_softmax(x) if small_float32(x, SMALL_SOFTMAX) else tf.nn.softmax(x, axis=-1)
     exp = tf.exp(x - tf.reduce_max(x, axis=-1, keepdims=True))
     return exp / _half_sum(exp)
 
@@ -33,11 +31,6 @@ def small_softmax(x):
     """Softmax over the last axis as Exp(LogSoftmax), two of TF's Eigen kernels that oneDNN leaves alone (see
     SMALL_SOFTMAX): exp(x - max - log(sum(exp(x - max)))), within a few float32 roundings of Softmax."""
     return tf.exp(tf.nn.log_softmax(x, axis=-1))
-
-
-def _small_float32(x) -> bool:
-    per_item = x.shape.as_list()[1:] if x.shape.rank is not None and x.shape.rank >= 2 else [None]
-    return x.dtype == tf.float32 and None not in per_item and math.prod(per_item) <= SMALL_SOFTMAX
 
 
 def log_softmax_last(x, axis=-1):

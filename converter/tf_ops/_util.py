@@ -31,3 +31,13 @@ def require_static_ints(node, index: int, what: str) -> list[int]:
 
 def rank_of(tensor) -> int | None:
     return tensor.shape.rank
+
+
+def small_float32(x, per_item_limit: int) -> bool:
+    """A float32 tensor of rank 2 or more with at most `per_item_limit` elements per batch item (all axes but
+    the first, each of known size): the sizes at which oneDNN's fixed cost per call outweighs its kernel (see
+    _softmax.py, _swish.py)."""
+    if x.dtype != tf.float32 or x.shape.rank is None or x.shape.rank < 2:
+        return False
+    per_item = x.shape.as_list()[1:]
+    return None not in per_item and int(np.prod(per_item)) <= per_item_limit

@@ -86,7 +86,7 @@ def _fake_bin(tmp_path: Path, *names: str) -> Path:
         path = folder / name
         path.write_text('#!/bin/sh\necho "$0 $*"\nfor a in "$@"; do case "$a" in --model_config_file=/*)\n'
                         '  while IFS= read -r line; do echo "$line"; done < "${a#--model_config_file=}";; esac\n'
-                        'done\necho "root=$T2S_SERVING_ROOT onednn=$TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"\n')
+                        'done\necho "root=$T2S_SERVING_ROOT onednn=$TF_ONEDNN_ASSUME_FROZEN_WEIGHTS interop=$TF_NUM_INTEROP_THREADS"\n')
         path.chmod(0o755)
     return folder
 
@@ -102,18 +102,20 @@ def test_serve_runs_the_local_model_server_with_absolute_base_paths(tmp_path):
             "--enable_batching", f"--batching_parameters_file={root / 'batching_parameters.txt'}"} <= set(first)
     assert f'base_path: "{root}/toy"' in result.stdout          # the server sees real paths, not /models
     assert 'label: "stable"' in result.stdout or "stable" in result.stdout
-    assert "onednn=1" in result.stdout
+    assert "onednn=1 interop=0" in result.stdout
 
 
 def test_serve_uses_docker_compose_without_a_local_server(tmp_path):
     root = _serving_root(tmp_path)
     fake = _fake_bin(tmp_path, "docker")
     result = _run("-m", "converter", "serve", "--root", str(root), "--image-version", "2.19.0",
-                  env={"PATH": str(fake)})
+                  env={"PATH": str(fake), "TF_NUM_INTEROP_THREADS": "-1"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == (f"{fake / 'docker'} compose -f {ROOT / 'serving' / 'docker-compose.yml'} "
                                              "up tfserving")
-    assert f"root={root} onednn=1" in result.stdout
+    assert f"root={root} onednn=1 interop=-1" in result.stdout          # the user's choice passes through
+    compose = (ROOT / "serving" / "docker-compose.yml").read_text()
+    assert all(f'{key}: "${{{key}:-{value}}}"' in compose for key, value in serve.SERVER_ENV.items())
 
 
 def test_serve_docker_run_without_the_compose_file(tmp_path):
@@ -123,6 +125,7 @@ def test_serve_docker_run_without_the_compose_file(tmp_path):
     assert env == {}
     assert command[:2] == ["docker", "run"] and f"{root}:/models:ro" in command
     assert "tensorflow/serving:2.21.0" in command
+    assert {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1", "TF_NUM_INTEROP_THREADS=0"} <= set(command)
     assert command[-2:] == ["--enable_batching", "--batching_parameters_file=/models/batching_parameters.txt"]
 
 

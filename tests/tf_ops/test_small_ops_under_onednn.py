@@ -1,8 +1,10 @@
-"""Transposes, small batched matrix products and small softmaxes kept off oneDNN's kernels, whose fixed cost per
-call dwarfs them (TF's default on AVX-512 CPUs): transposes that keep the innermost axis on the int32 view of a
-float32 tensor (converter/tf_ops/_transpose.py, bit for bit), small products as BatchMatMulV3
-(converter/tf_ops/_matmul.py), small softmaxes as Exp(LogSoftmax) (converter/tf_ops/_softmax.py); which kernels
-TF runs for them under oneDNN, the others unchanged, and an attention block served in both kernel families."""
+"""Transposes, small batched matrix products, small softmaxes and small swishes kept off oneDNN's kernels, whose
+fixed cost per call dwarfs them (TF's default on AVX-512 CPUs): transposes that keep the innermost axis on the
+int32 view of a float32 tensor (converter/tf_ops/_transpose.py, bit for bit), small products as BatchMatMulV3
+(converter/tf_ops/_matmul.py), small softmaxes as Exp(LogSoftmax) (converter/tf_ops/_softmax.py), small swishes
+as Sigmoid and MulNoNan (converter/tf_ops/_swish.py; their values: tests/onnx_passes/test_fuse_swish.py); which
+kernels TF runs for them under oneDNN, the others unchanged, and an attention block and a gated MLP served in both
+kernel families."""
 import json
 import os
 import subprocess
@@ -103,6 +105,7 @@ _KERNELS_RUN = """
 import json, numpy as np, tensorflow as tf
 from converter.tf_ops._matmul import batched_matmul
 from converter.tf_ops._softmax import softmax_last
+from converter.tf_ops._swish import swish
 from converter.tf_ops._transpose import transpose
 tf1 = tf.compat.v1
 tf1.disable_eager_execution()
@@ -114,23 +117,28 @@ long = tf.tile(heads, [1, 1, 8, 1])
 large = batched_matmul(long, tf.transpose(long, [0, 1, 3, 2]))    # 8 x 128 x 16 x 128 per item
 weights = softmax_last(small)                       # 8 x 16 x 16 per item
 wide_weights = softmax_last(large)                  # 8 x 128 x 128 per item
+small_silu = swish(x + 3.0)                         # 16 x 8 x 16 per item
+large_silu = swish(tf.tile(x, [1, 1, 8, 1]))        # 16 x 64 x 16 per item
 metadata = tf1.RunMetadata()
-tf1.Session().run([channels_last, weights, wide_weights], {x: np.ones((2, 16, 8, 16), np.float32)},
+tf1.Session().run([channels_last, weights, wide_weights, small_silu, large_silu], {x: np.ones((2, 16, 8, 16), np.float32)},
                   options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE), run_metadata=metadata)
 kernels = {s.timeline_label.split(" = ")[-1].split("(")[0] for d in metadata.step_stats.dev_stats for s in d.node_stats}
-print(json.dumps(sorted(k for k in kernels if "Transpose" in k or "BatchMatMul" in k or "Softmax" in k)))
+print(json.dumps(sorted(k for k in kernels if any(part in k for part in ("Transpose", "BatchMatMul", "Softmax", "Swish",
+                                                                          "Sigmoid", "MulNoNan")))))
 """
 
 
 def test_under_onednn_only_what_stays_float_takes_its_kernels():
-    """The premise: oneDNN rewrites float32 Transposes into _MklTranspose, BatchMatMulV2 into _MklBatchMatMulV2
-    and Softmax into _MklSoftmax (fixed costs of 60-100 us per call, docs/performance.md) and leaves int32
-    transposes, BatchMatMulV3 and LogSoftmax to TF's Eigen kernels."""
+    """The premise: oneDNN rewrites float32 Transposes into _MklTranspose, BatchMatMulV2 into _MklBatchMatMulV2,
+    Softmax into _MklSoftmax and Mul(Sigmoid(x), x) into _MklSwish (fixed costs of 60-150 us per call,
+    docs/performance.md) and leaves int32 transposes, BatchMatMulV3, LogSoftmax and MulNoNan to TF's Eigen
+    kernels."""
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run([sys.executable, "-c", _KERNELS_RUN], env=env, capture_output=True, text=True,
                           timeout=300, check=True)
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["BatchMatMulV3", "LogSoftmax", "Transpose",
-                                                                "_MklBatchMatMulV2", "_MklSoftmax", "_MklTranspose"]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["BatchMatMulV3", "LogSoftmax", "MulNoNan", "Sigmoid",
+                                                                "Transpose", "_MklBatchMatMulV2", "_MklSoftmax",
+                                                                "_MklSwish", "_MklTranspose"]
 
 
 def _served_kinds(saved_model_dir) -> set[str]:
@@ -139,7 +147,8 @@ def _served_kinds(saved_model_dir) -> set[str]:
     graph = saved.meta_graphs[0].graph_def
     nodes = [*graph.node, *(n for f in graph.library.function for n in f.node_def)]
     return {f"{n.op}:{tf.dtypes.as_dtype(n.attr['T'].type).name}" if n.op == "Transpose" else n.op
-            for n in nodes if n.op == "Transpose" or n.op.startswith("BatchMatMul") or "Softmax" in n.op}
+            for n in nodes if n.op in ("Transpose", "Sigmoid", "Mul", "MulNoNan") or n.op.startswith("BatchMatMul")
+            or "Softmax" in n.op}
 
 
 class SelfAttention(torch.nn.Module):
@@ -158,13 +167,30 @@ class SelfAttention(torch.nn.Module):
         return self.out(mixed)
 
 
+class GatedMlp(torch.nn.Module):
+    """Llama's MLP as transformers writes it: down(silu(gate(x)) * up(x)), 16 tokens x 64 per item."""
+
+    def __init__(self, width: int = 32, hidden: int = 64):
+        super().__init__()
+        self.gate, self.up = torch.nn.Linear(width, hidden, bias=False), torch.nn.Linear(width, hidden, bias=False)
+        self.down = torch.nn.Linear(hidden, width, bias=False)
+
+    def forward(self, x):
+        return self.down(torch.nn.functional.silu(self.gate(x)) * self.up(x))
+
+
+# Attention: heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3, the attention weights
+# as Exp(LogSoftmax); the key's swap of its last two axes is Q @ K^T's adjoint flag (FoldTransposeIntoMatMulPass):
+# no float32 transpose is left. The gated MLP: its SiLU as Sigmoid and MulNoNan (no Mul(Sigmoid(x), x) for the
+# remapper to make _MklSwish of); the Mul left is the gate times the up projection.
 @KERNEL_FAMILIES
-def test_attention_served_in_both_kernel_families(tmp_path, kernels):
+@pytest.mark.parametrize("module, spec, kinds", [
+    (SelfAttention, "x:float32:2x8x32", {"Transpose:int32", "BatchMatMulV3", "LogSoftmax"}),
+    (GatedMlp, "x:float32:2x16x32", {"Sigmoid", "MulNoNan", "Mul"}),
+], ids=["attention", "gated MLP"])
+def test_served_in_both_kernel_families(tmp_path, kernels, module, spec, kinds):
     torch.manual_seed(0)
-    served, eager = served_and_eager(SelfAttention(), "x:float32:2x8x32", 5, tmp_path, kernels=kernels)
-    # heads split and merged on the int32 view, Q @ K^T and P @ V as BatchMatMulV3, the attention weights as
-    # Exp(LogSoftmax); the key's swap of its last two axes is Q @ K^T's adjoint flag (FoldTransposeIntoMatMulPass):
-    # no float32 transpose is left
-    assert _served_kinds(tmp_path / "saved") == {"Transpose:int32", "BatchMatMulV3", "LogSoftmax"}
-    assert served[0].shape == (5, 8, 32)
+    served, eager = served_and_eager(module(), spec, 5, tmp_path, kernels=kernels)
+    assert _served_kinds(tmp_path / "saved") == kinds
+    assert served[0].shape == (5, *eager[0].shape[1:]) == (5, *map(int, spec.split(":")[2].split("x")[1:]))
     np.testing.assert_allclose(served[0], eager[0], rtol=1e-5, atol=1e-5)
