@@ -28,6 +28,10 @@ CASES = [
     ("slice_int_max_end", "Slice", {"x": X}, {"starts": _i(1), "ends": _i(2**63 - 1), "axes": _i(-1)}, ["y"], 13, {}),
     ("gather_negative", "Gather", {"x": X}, {"i": _i(-1, 0, 2)}, ["y"], 13, {"axis": 1}),
     ("gather_elements", "GatherElements", {"x": X}, {"i": RNG.integers(-5, 5, (3, 4, 2))}, ["y"], 13, {"axis": 2}),
+    # along the last axis one batched gather, the data cut to the index's smaller leading sizes first
+    ("gather_elements_smaller_leading", "GatherElements", {"x": X}, {"i": RNG.integers(-5, 5, (2, 3, 7))}, ["y"], 13,
+     {"axis": -1}),
+    ("gather_elements_axis1", "GatherElements", {"x": X}, {"i": RNG.integers(-4, 4, (3, 2, 5))}, ["y"], 13, {"axis": 1}),
     ("gather_nd_batch_dims", "GatherND", {"x": X}, {"i": _i([1, -1], [0, 2], [3, 4]).reshape(3, 1, 2)}, ["y"], 13,
      {"batch_dims": 1}),
     ("scatter_elements_mul", "ScatterElements", {"x": X}, {"i": _i(0, 0, 1, 3).reshape(1, 4, 1).repeat(3, 0),
