@@ -1,10 +1,11 @@
 """FuseSwishPass: swish / SiLU as exported, Mul(x, Sigmoid(x)) in either operand order, becomes one
-converter.fused::Swish(x) (PyTorch's nn.SiLU: Llama / Mistral / Qwen2 MLPs, EfficientNet, MobileViT, CoAtNet).
+converter.fused::Swish(x) (PyTorch's nn.SiLU: Llama / Mistral / Qwen2 MLPs, EfficientNet, MobileViT, CoAtNet,
+MaxViT's squeeze-excitations).
 
 Its translation picks the form by size (converter/tf_ops/_swish.py): under oneDNN, TF's default on AVX-512 CPUs,
 grappler's remapper turns the pair into _MklSwish, which costs 60-150 us per call whatever the size; a small
-one (a squeeze-excitation gate, a small transformer's MLP) runs as two Eigen kernels instead, a large one stays
-the pair the remapper fuses (into the convolution before it, where it can).
+one (the SiLU inside a squeeze-excitation, a small transformer's MLP) runs as two Eigen kernels instead, a large
+one stays the pair the remapper fuses (into the convolution before it, where it can).
 A Sigmoid read by anything else (a gate, a graph output) is left alone. Runs before FuseLinearLayerPass, which
 would otherwise take the Sigmoid into the linear layer before it.
 """
