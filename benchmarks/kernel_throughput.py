@@ -134,8 +134,8 @@ def markdown(results: dict) -> str:
 
 
 def main() -> int:
-    return per_environment_main("benchmarks.kernel_throughput", __doc__.split("\n\n")[0], RUNTIMES, child, markdown, "kernel_throughput",
-                                "runtimes", default_runs=30)
+    return per_environment_main("benchmarks.kernel_throughput", __doc__.split("\n\n")[0], RUNTIMES, child, markdown,
+                                "kernel_throughput", "runtimes", default_runs=30)
 
 
 if __name__ == "__main__":

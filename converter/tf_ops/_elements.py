@@ -20,8 +20,8 @@ def element_coordinates(data, indices, axis: int):
 def gather_along_last_axis(data, indices):
     """GatherElements along the last axis as one batched gather (GatherV2 with every leading axis a batch axis):
     no coordinate grid is built, stacked and read back (DeBERTa's relative-position gathers at batch 8: about
-    140 us each that way, docs/performance.md). `data` is first cut to the index's leading sizes where they may be smaller, as the
-    op allows; where both are known and equal nothing is cut."""
+    140 us each that way, docs/performance.md). `data` is first cut to the index's leading sizes where they may
+    be smaller, as the op allows; where both are known and equal nothing is cut."""
     rank = data.shape.rank
     indices = positive_indices(indices, tf.shape(data, out_type=tf.int64)[-1])
     leading_data, leading_indices = data.shape[:-1], indices.shape[:-1]

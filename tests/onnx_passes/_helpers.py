@@ -22,6 +22,13 @@ def export_module(module: torch.nn.Module, x: torch.Tensor, dynamo: bool, dynami
     return onnx.load_from_string(buffer.getvalue())
 
 
+def torchvision_importable() -> None:
+    """transformers and timm import torchvision when it is installed; the zoo's shim lets that import succeed
+    with the CPU wheels here (benchmarks/zoo/torchvision_shim.py)."""
+    from benchmarks.zoo import torchvision_shim
+    torchvision_shim.install()
+
+
 def randomise_batch_norms(module: torch.nn.Module) -> torch.nn.Module:
     """Running statistics and affine parameters away from the identity (every norm different, so a wrong fold
     shows and no exporter can share two norms of one input); the module in eval mode."""

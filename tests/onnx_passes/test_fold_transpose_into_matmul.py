@@ -18,14 +18,9 @@ from converter.onnx_passes.fold_transpose_into_matmul import FoldTransposeIntoMa
 from converter.onnx_passes.fused_reference import FUSED_REFERENCE_OPS
 from converter.onnx_passes.pipeline import run_passes as pipeline_passes
 from converter.tf_ops.fused import FUSED_DOMAIN
-from tests.onnx_passes._helpers import export_module, run_passes
+from tests.onnx_passes._helpers import export_module, run_passes, torchvision_importable
 
 RNG = np.random.default_rng(0)
-
-
-def _torchvision_importable() -> None:
-    from benchmarks.zoo import torchvision_shim
-    torchvision_shim.install()
 
 
 class Encoder(torch.nn.Module):
@@ -33,7 +28,7 @@ class Encoder(torch.nn.Module):
 
     def __init__(self, kind: str):
         super().__init__()
-        _torchvision_importable()       # transformers imports torchvision when it is installed
+        torchvision_importable()       # transformers imports torchvision when it is installed
         import transformers
         if kind == "bert":
             config = transformers.BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -52,7 +47,7 @@ class SwinBlock(torch.nn.Module):
 
     def __init__(self):
         super().__init__()
-        _torchvision_importable()
+        torchvision_importable()
         from torchvision.models.swin_transformer import SwinTransformerBlock
         self.block = SwinTransformerBlock(32, 4, window_size=[4, 4], shift_size=[2, 2])
 

@@ -19,14 +19,9 @@ from converter.onnx_passes.fused_reference import FUSED_REFERENCE_OPS
 from converter.onnx_passes.pipeline import run_passes as pipeline_passes
 from converter.tf_ops._swish import SMALL_SWISH, swish
 from converter.tf_ops.fused import FUSED_DOMAIN
-from tests.onnx_passes._helpers import export_module, randomise_batch_norms, run_passes
+from tests.onnx_passes._helpers import export_module, randomise_batch_norms, run_passes, torchvision_importable
 
 RNG = np.random.default_rng(0)
-
-
-def _torchvision_importable() -> None:
-    from benchmarks.zoo import torchvision_shim
-    torchvision_shim.install()
 
 
 class LlamaMlp(torch.nn.Module):
@@ -34,7 +29,7 @@ class LlamaMlp(torch.nn.Module):
 
     def __init__(self):
         super().__init__()
-        _torchvision_importable()       # transformers imports torchvision when it is installed
+        torchvision_importable()       # transformers imports torchvision when it is installed
         import transformers
         from transformers.models.llama.modeling_llama import LlamaMLP
         self.mlp = LlamaMLP(transformers.LlamaConfig(hidden_size=32, intermediate_size=64))
@@ -49,7 +44,7 @@ class EfficientNetBlock(torch.nn.Module):
 
     def __init__(self):
         super().__init__()
-        _torchvision_importable()
+        torchvision_importable()
         from torchvision.models.efficientnet import MBConv, MBConvConfig
         self.block = randomise_batch_norms(MBConv(MBConvConfig(6, 3, 1, 16, 16, 1), 0.0, torch.nn.BatchNorm2d))
 
