@@ -21,6 +21,7 @@ from converter.onnx_passes.fold_batch_norm_into_linear import FoldBatchNormIntoL
 from converter.onnx_passes.fold_layer_norm_affine import FoldLayerNormAffinePass
 from converter.onnx_passes.fold_shape_arithmetic import FoldShapeArithmeticPass
 from converter.onnx_passes.fold_transpose_into_matmul import FoldTransposeIntoMatMulPass
+from converter.onnx_passes.fold_weight_computations import FoldWeightComputationsPass
 from converter.onnx_passes.fuse_gelu import FuseGeluPass
 from converter.onnx_passes.fuse_linear_layer import FuseLinearLayerPass
 from converter.onnx_passes.fuse_residual_add import FuseResidualAddPass
@@ -29,6 +30,7 @@ from converter.onnx_passes.group_norm_as_layer_norm import GroupNormAsLayerNormP
 from converter.onnx_passes.expose_nhwc_inputs import ExposeNhwcInputsPass
 from converter.onnx_passes.make_batch_dynamic import MakeBatchDynamicPass
 from converter.onnx_passes.merge_parallel_convs import MergeParallelConvsPass
+from converter.onnx_passes.patch_conv_as_matmul import PatchConvAsMatMulPass
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,10 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         # Large Constant nodes (some exporters put weights there) become initializers, so the translator
         # keeps them in tf.Variables rather than inside saved_model.pb (the 2 GB protobuf limit).
         LiftConstantsToInitializersPass(size_limit=256),
+        # Nodes computing from weights alone (weight norm, relative-position tables, logit_scale.exp()) are
+        # evaluated once: TF cannot fold them (tf.Variables) and would run them per request. Before the
+        # BatchNorm folds and the layout passes, which then see a computed conv weight as an initializer.
+        FoldWeightComputationsPass(),
         # Inference BatchNormalization after a Conv folds into its weights: TF then fuses
         # Conv + bias (+ residual Add) + Relu into one kernel.
         FoldBatchNormIntoConvPass(),
@@ -81,6 +87,12 @@ def translation_passes(config: ConversionConfig) -> list[ir.passes.PassBase]:
         DropPaddingTapsPass(),
         # Pads TF's SAME/VALID cannot express become explicit Pad nodes (exact PyTorch numbers).
         ExplicitPaddingPass(),
+    ]
+    if config.io_layout != "nhwc":     # a channels-last image keeps its convolution
+        # A patch embedding (stride = kernel, on the image) becomes a transpose into patches and a linear
+        # layer: neither TF kernel family runs the large-kernel Conv2D well. Before FuseLinearLayerPass.
+        passes.append(PatchConvAsMatMulPass())
+    passes += [
         # GELU spelled out in elementwise ops (exports below opset 20) becomes one converter.fused::Gelu;
         # its constants are dropped after.
         FuseGeluPass(),
