@@ -686,6 +686,8 @@ BLOCKS: dict[str, Block] = {
     "zoo-compare-20261207-214901": _compare_block("zoo_compare-20261207-214901.json"),
     "zoo-compare-20261207-222616": _compare_block("zoo_compare-20261207-222616.json"),
     "zoo-compare-20261207-225958": _compare_block("zoo_compare-20261207-225958.json"),
+    "zoo-compare-20261208-011512": _compare_block("zoo_compare-20261208-011512.json"),
+    "zoo-compare-20261208-012831": _compare_block("zoo_compare-20261208-012831.json"),
     "kernel-throughput": _benchmark_block("benchmarks.kernel_throughput", KERNEL_THROUGHPUT_FILE),
     "small-ops": _benchmark_block("benchmarks.small_ops", SMALL_OPS_FILE),
     "op-breakdown": _breakdown_block(BREAKDOWN_FILE),
@@ -696,6 +698,8 @@ BLOCKS: dict[str, Block] = {
     "op-breakdown-20261207-212919": _breakdown_block("op_breakdown-20261207-212919.json"),
     "op-breakdown-20261207-213013": _breakdown_block("op_breakdown-20261207-213013.json"),
     "op-breakdown-20261207-225737": _breakdown_block("op_breakdown-20261207-225737.json"),
+    "op-breakdown-20261208-002340": _breakdown_block("op_breakdown-20261208-002340.json"),
+    "op-breakdown-20261208-004522": _breakdown_block("op_breakdown-20261208-004522.json"),
     "handwritten-bert": _benchmark_block("benchmarks.handwritten_bert", HANDWRITTEN_FILE),
 }
 

@@ -63,7 +63,9 @@ def _evaluate(node: ir.Node, opset: int) -> list[np.ndarray] | None:
     arrays = [_weight_array(value) for value in present]
     if any(array is None for array in arrays) or not any(_source(value).is_initializer() for value in present):
         return None
-    if sum(array.size for array in arrays) > MAX_INPUT_ELEMENTS:
+    largest = max(MAX_FOLDED_ELEMENTS, sum(array.size for array in arrays))
+    if sum(array.size for array in arrays) > MAX_INPUT_ELEMENTS or any(
+            _static_size(output) > largest for output in node.outputs):     # known too large: not evaluated
         return None
     from onnx.reference import ReferenceEvaluator
 
@@ -78,7 +80,6 @@ def _evaluate(node: ir.Node, opset: int) -> list[np.ndarray] | None:
         logger.debug("FoldWeightComputationsPass: %s %s left as is (%s)", node.op_type, node.name, error)
         return None
     results = [np.asarray(result, dtype=_numpy_dtype(output)) for result, output in zip(results, node.outputs)]
-    largest = max(MAX_FOLDED_ELEMENTS, sum(array.size for array in arrays))
     if any(result.size > largest for result in results):
         return None
     return results
@@ -87,6 +88,12 @@ def _evaluate(node: ir.Node, opset: int) -> list[np.ndarray] | None:
 def _numpy_dtype(value: ir.Value):
     """The declared element type (None when the graph does not say: the reference's own stands)."""
     return value.dtype.numpy() if value.dtype is not None else None
+
+
+def _static_size(value: ir.Value) -> int:
+    """Elements of `value` as its declared shape gives them (0 when not static)."""
+    dims = list(value.shape) if value.shape is not None else [None]
+    return int(np.prod(dims, dtype=np.int64)) if all(isinstance(d, int) for d in dims) else 0
 
 
 def _source(value: ir.Value) -> ir.Value:

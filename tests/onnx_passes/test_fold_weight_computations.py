@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
+import onnx.reference
 import pytest
 import torch
 from onnx import TensorProto, helper, numpy_helper
@@ -126,6 +127,16 @@ def test_a_chain_through_an_alias_folds_whole_and_the_alias_stays_for_its_other_
 def test_left_alone(nodes, initializers):
     folded, modified = _fold(_graph(nodes, initializers))
     assert not modified and [n.op_type for n in folded.graph.node] == [n.op_type for n in nodes]
+
+
+def test_a_result_declared_too_large_is_not_evaluated(monkeypatch):
+    model = onnx.shape_inference.infer_shapes(_graph(
+        [helper.make_node("Expand", ["w", "shape"], ["e"]), helper.make_node("ReduceSum", ["e"], ["s"]),
+         helper.make_node("Add", ["x", "s"], ["y"])], {"w": np.ones(4, np.float32), "shape": np.array([1 << 40, 4])}))
+    evaluated = []
+    monkeypatch.setattr(onnx.reference, "ReferenceEvaluator", lambda proto, **_: evaluated.append(proto.op_type))
+    assert not run_passes(model, [FoldWeightComputationsPass()])[1][0]
+    assert evaluated == []                      # 4 T elements declared: never built
 
 
 def test_a_weight_overridable_as_input_is_not_a_constant():
