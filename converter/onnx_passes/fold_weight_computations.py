@@ -59,17 +59,17 @@ def _evaluate(node: ir.Node, opset: int) -> list[np.ndarray] | None:
         return None
     if any(output.is_graph_output() for output in node.outputs):
         return None
-    present = [value for value in node.inputs if value is not None]
-    arrays = [_weight_array(value) for value in present]
-    if any(array is None for array in arrays) or not any(_source(value).is_initializer() for value in present):
+    sources = [_source(value) for value in node.inputs if value is not None]
+    tensors = [None if source.is_graph_input() else ir.convenience.get_const_tensor(source) for source in sources]
+    if any(tensor is None for tensor in tensors) or not any(source.is_initializer() for source in sources):
         return None
-    largest = max(MAX_FOLDED_ELEMENTS, sum(array.size for array in arrays))
-    if sum(array.size for array in arrays) > MAX_INPUT_ELEMENTS or any(
-            _static_size(output) > largest for output in node.outputs):     # known too large: not evaluated
-        return None
+    read = sum(tensor.size for tensor in tensors)     # checked before any weight is loaded (external data)
+    largest = max(MAX_FOLDED_ELEMENTS, read)
+    if read > MAX_INPUT_ELEMENTS or any(_static_size(output) > largest for output in node.outputs):
+        return None                                   # known too large: not evaluated
     from onnx.reference import ReferenceEvaluator
 
-    feeds = {f"in{i}": array for i, array in enumerate(arrays)}
+    feeds = {f"in{i}": tensor.numpy() for i, tensor in enumerate(tensors)}
     names = iter(feeds)
     proto = ir.serde.serialize_node(node)
     proto.ClearField("input")
@@ -103,12 +103,3 @@ def _source(value: ir.Value) -> ir.Value:
         value = producer.inputs[0]
         producer = value.producer()
     return value
-
-
-def _weight_array(value: ir.Value) -> np.ndarray | None:
-    """The constant behind `value` (an initializer that is not a graph input, or a Constant node), else None."""
-    source = _source(value)
-    if source.is_graph_input():
-        return None
-    tensor = ir.convenience.get_const_tensor(source)
-    return None if tensor is None else tensor.numpy()
