@@ -92,8 +92,8 @@ def _rewrite(graph: ir.Graph, conv: ir.Node) -> bool:
     batch = x.shape[0]
     nodes = []
 
-    def add(op_type: str, inputs: list[ir.Value], shape: list, attributes=()) -> ir.Value:
-        node = ir.Node("", op_type, inputs, list(attributes), name=fresh_name(graph, f"{stem}_{op_type.lower()}"))
+    def add(op_type: str, inputs: list[ir.Value], shape: list) -> ir.Value:
+        node = ir.Node("", op_type, inputs, name=fresh_name(graph, f"{stem}_{op_type.lower()}"))
         node.outputs[0].name = fresh_name(graph, f"{stem}_{op_type.lower()}_out")
         node.outputs[0].shape, node.outputs[0].type = ir.Shape(shape), x.type
         nodes.append(node)
