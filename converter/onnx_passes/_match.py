@@ -5,9 +5,10 @@ import logging
 
 import onnx_ir as ir
 
+from converter.onnx_passes._layout import allow_free_initializers
 from converter.tf_ops.fused import FUSED_DOMAIN
 
-__all__ = ["is_standard", "is_private", "sole_user", "other_input", "fusion_result"]
+__all__ = ["is_standard", "is_private", "sole_user", "other_input", "fusion_result", "folding_result"]
 
 
 def is_standard(node: ir.Node | None, *op_types: str) -> bool:
@@ -38,5 +39,18 @@ def fusion_result(model: ir.Model, count: int, logger: logging.Logger, message: 
     translator dispatches on it), `message` (with %d for the count) at debug level."""
     if count:
         model.opset_imports.setdefault(FUSED_DOMAIN, 1)
+        logger.debug(message, count)
+    return ir.passes.PassResult(model, bool(count))
+
+
+def folding_result(model: ir.Model, count: int, logger: logging.Logger, message: str,
+                   domain: str | None = None) -> ir.passes.PassResult:
+    """What a pass returns after `count` rewrites that added initializers: an old model moved to IR 4
+    (allow_free_initializers), `domain` imported when the rewrites wrote its ops, `message` (with %d for the
+    count) at debug level."""
+    if count:
+        if domain is not None:
+            model.opset_imports.setdefault(domain, 1)
+        allow_free_initializers(model)
         logger.debug(message, count)
     return ir.passes.PassResult(model, bool(count))

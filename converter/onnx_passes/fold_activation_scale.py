@@ -19,9 +19,8 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, constant_array, fresh_name,
-                                           int_attr, redirect_uses)
-from converter.onnx_passes._match import is_standard
+from converter.onnx_passes._layout import add_initializer, constant_array, fresh_name, int_attr, redirect_uses
+from converter.onnx_passes._match import folding_result, is_standard
 from converter.tf_ops.fused import FOLDED_SCALES, FUSED_DOMAIN
 
 __all__ = ["FoldActivationScalePass"]
@@ -32,11 +31,8 @@ logger = logging.getLogger(__name__)
 class FoldActivationScalePass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         folded = sum(_fold(model.graph, node) for node in list(model.graph) if _activation(node) is not None)
-        if folded:
-            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
-            allow_free_initializers(model)
-            logger.debug("FoldActivationScalePass: %d activation scales folded into linear layers", folded)
-        return ir.passes.PassResult(model, bool(folded))
+        return folding_result(model, folded, logger,
+                              "FoldActivationScalePass: %d activation scales folded into linear layers", FUSED_DOMAIN)
 
 
 def _activation(node: ir.Node) -> str | None:

@@ -12,7 +12,8 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import add_initializer, allow_free_initializers, constant_array, int_attr
+from converter.onnx_passes._layout import add_initializer, constant_array, int_attr
+from converter.onnx_passes._match import folding_result
 
 __all__ = ["FoldBatchNormIntoConvPass", "inference_affine"]
 
@@ -26,10 +27,7 @@ class FoldBatchNormIntoConvPass(ir.passes.InPlacePass):
         for norm in list(graph):
             if norm.op_type == "BatchNormalization" and norm.domain in ("", "ai.onnx") and _fold(graph, norm):
                 folded += 1
-        if folded:
-            allow_free_initializers(model)
-            logger.debug("FoldBatchNormIntoConvPass: %d BatchNormalization folded", folded)
-        return ir.passes.PassResult(model, bool(folded))
+        return folding_result(model, folded, logger, "FoldBatchNormIntoConvPass: %d BatchNormalization folded")
 
 
 def inference_affine(norm: ir.Node) -> tuple[np.ndarray, np.ndarray] | None:

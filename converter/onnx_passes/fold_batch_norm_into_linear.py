@@ -18,9 +18,9 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, constant_array, ensure_shapes,
+from converter.onnx_passes._layout import (add_initializer, constant_array, ensure_shapes,
                                            fresh_name, int_attr, redirect_uses)
-from converter.onnx_passes._match import is_standard, other_input
+from converter.onnx_passes._match import folding_result, is_standard, other_input
 from converter.onnx_passes.fold_batch_norm import inference_affine
 
 __all__ = ["FoldBatchNormIntoLinearPass"]
@@ -33,10 +33,8 @@ class FoldBatchNormIntoLinearPass(ir.passes.InPlacePass):
         ensure_shapes(model, ("BatchNormalization",))       # the rank of its input says where the channels are
         graph = model.graph
         folded = sum(_fold(graph, norm) for norm in list(graph) if is_standard(norm, "BatchNormalization"))
-        if folded:
-            allow_free_initializers(model)
-            logger.debug("FoldBatchNormIntoLinearPass: %d BatchNormalization folded into linear layers", folded)
-        return ir.passes.PassResult(model, bool(folded))
+        return folding_result(model, folded, logger,
+                              "FoldBatchNormIntoLinearPass: %d BatchNormalization folded into linear layers")
 
 
 def _fold(graph: ir.Graph, norm: ir.Node) -> bool:

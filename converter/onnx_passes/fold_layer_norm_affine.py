@@ -16,8 +16,8 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import add_initializer, allow_free_initializers, constant_array, int_attr
-from converter.onnx_passes._match import is_standard
+from converter.onnx_passes._layout import add_initializer, constant_array, int_attr
+from converter.onnx_passes._match import folding_result, is_standard
 from converter.onnx_passes.fuse_linear_layer import insert_linear
 from converter.tf_ops.fused import FUSED_DOMAIN
 
@@ -29,12 +29,9 @@ logger = logging.getLogger(__name__)
 class FoldLayerNormAffinePass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         folded = sum(_fold(model.graph, node) for node in list(model.graph) if is_standard(node, "LayerNormalization"))
-        if folded:
-            model.opset_imports.setdefault(FUSED_DOMAIN, 1)
-            allow_free_initializers(model)
-            logger.debug("FoldLayerNormAffinePass: %d LayerNormalization scales/biases folded into linear layers",
-                         folded)
-        return ir.passes.PassResult(model, bool(folded))
+        return folding_result(model, folded, logger,
+                              "FoldLayerNormAffinePass: %d LayerNormalization scales/biases folded into linear layers",
+                              FUSED_DOMAIN)
 
 
 def _fold(graph: ir.Graph, norm: ir.Node) -> bool:

@@ -21,7 +21,8 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import add_initializer, allow_free_initializers, redirect_uses
+from converter.onnx_passes._layout import add_initializer, redirect_uses
+from converter.onnx_passes._match import folding_result
 
 __all__ = ["FoldWeightComputationsPass"]
 
@@ -47,10 +48,8 @@ class FoldWeightComputationsPass(ir.passes.InPlacePass):
                 redirect_uses(model.graph, output, add_initializer(model.graph, output.name or node.op_type, array))
             model.graph.remove(node, safe=True)
             folded += 1
-        if folded:
-            allow_free_initializers(model)
-            logger.debug("FoldWeightComputationsPass: %d nodes computed from weights alone folded", folded)
-        return ir.passes.PassResult(model, bool(folded))
+        return folding_result(model, folded, logger,
+                              "FoldWeightComputationsPass: %d nodes computed from weights alone folded")
 
 
 def _evaluate(node: ir.Node, opset: int) -> list[np.ndarray] | None:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, constant_array, fresh_name,
+from converter.onnx_passes._layout import (add_initializer, constant_array, fresh_name,
                                            int_attr, ints_attr, redirect_uses, str_attr)
-from converter.onnx_passes._match import is_private, is_standard
+from converter.onnx_passes._match import folding_result, is_private, is_standard
 from converter.onnx_passes.fold_batch_norm import inference_affine
 
 __all__ = ["MergeParallelConvsPass"]
@@ -43,10 +43,8 @@ class MergeParallelConvsPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         graph = model.graph
         merged = sum(_merge_sum(graph, node) for node in list(graph) if _is_sum_root(node))
-        if merged:
-            allow_free_initializers(model)
-            logger.debug("MergeParallelConvsPass: %d convolutions merged into their siblings", merged)
-        return ir.passes.PassResult(model, bool(merged))
+        return folding_result(model, merged, logger,
+                              "MergeParallelConvsPass: %d convolutions merged into their siblings")
 
 
 _SUM_OPS = ("Add", "Sub")

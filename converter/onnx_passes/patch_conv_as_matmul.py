@@ -25,9 +25,9 @@ import logging
 import numpy as np
 import onnx_ir as ir
 
-from converter.onnx_passes._layout import (add_initializer, allow_free_initializers, constant_array, fresh_name,
+from converter.onnx_passes._layout import (add_initializer, constant_array, fresh_name,
                                            int_attr, ints_attr, make_transpose, redirect_uses, str_attr)
-from converter.onnx_passes._match import is_standard
+from converter.onnx_passes._match import folding_result, is_standard
 
 __all__ = ["PatchConvAsMatMulPass"]
 
@@ -41,10 +41,8 @@ class PatchConvAsMatMulPass(ir.passes.InPlacePass):
     def call(self, model: ir.Model) -> ir.passes.PassResult:
         graph = model.graph
         rewritten = sum(_rewrite(graph, node) for node in list(graph) if is_standard(node, "Conv"))
-        if rewritten:
-            allow_free_initializers(model)
-            logger.debug("PatchConvAsMatMulPass: %d patch embeddings as a linear layer over patches", rewritten)
-        return ir.passes.PassResult(model, bool(rewritten))
+        return folding_result(model, rewritten, logger,
+                              "PatchConvAsMatMulPass: %d patch embeddings as a linear layer over patches")
 
 
 def _patch_sizes(conv: ir.Node) -> tuple[int, int, int, int, int] | None:
