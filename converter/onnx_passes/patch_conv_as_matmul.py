@@ -45,8 +45,9 @@ class PatchConvAsMatMulPass(ir.passes.InPlacePass):
                               "PatchConvAsMatMulPass: %d patch embeddings as a linear layer over patches")
 
 
-def _patch_sizes(conv: ir.Node) -> tuple[int, int, int, int, int] | None:
-    """(channels, height, width, kernel height, kernel width) when `conv` is a patch embedding on a graph input."""
+def _patch_embedding(conv: ir.Node) -> tuple[np.ndarray, int, int, int, int, int] | None:
+    """(weight, channels, height, width, kernel height, kernel width) when `conv` is a patch embedding on a
+    graph input."""
     x = conv.inputs[0]
     weight = constant_array(conv.inputs[1]) if len(conv.inputs) > 1 else None
     if (weight is None or weight.ndim != 4 or int_attr(conv, "group", 1) != 1 or not _reads_the_image(x)
@@ -62,7 +63,7 @@ def _patch_sizes(conv: ir.Node) -> tuple[int, int, int, int, int] | None:
         return None
     if height % kernel[0] or width % kernel[1]:
         return None
-    return channels, height, width, kernel[0], kernel[1]
+    return weight, channels, height, width, kernel[0], kernel[1]
 
 
 def _reads_the_image(value: ir.Value) -> bool:
@@ -80,12 +81,11 @@ def _reads_the_image(value: ir.Value) -> bool:
 
 
 def _rewrite(graph: ir.Graph, conv: ir.Node) -> bool:
-    sizes = _patch_sizes(conv)
-    if sizes is None:
+    found = _patch_embedding(conv)
+    if found is None:
         return False
-    channels, height, width, kh, kw = sizes
+    weight, channels, height, width, kh, kw = found
     rows, cols = height // kh, width // kw
-    weight = constant_array(conv.inputs[1])
     x, stem = conv.inputs[0], conv.name or "patch_conv"
     batch = x.shape[0]
     nodes = []
